@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/** `portcullis <command>`: one file per command; this one only dispatches. */
+import { runServe } from './serve.js';
+import { runStdio } from './stdio.js';
+import { runValidate } from './validate.js';
+import { runSchema } from './schema.js';
+
+const USAGE = `portcullis — an MCP security gateway
+
+usage:
+  portcullis serve --config FILE [--port N] [--host H]   serve Streamable HTTP on /mcp
+  portcullis stdio --config FILE                         serve one agent over stdio
+  portcullis validate FILE                               check a config; every error as path: message
+  portcullis schema                                      print the config's JSON Schema
+`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  serve: runServe,
+  stdio: runStdio,
+  validate: runValidate,
+  schema: runSchema,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = commands[command];
+  if (!run) {
+    process.stderr.write(`portcullis: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`portcullis: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,492 @@
+/**
+ * Streamable HTTP on one path, for both protocol eras.
+ *  - legacy: `initialize` creates a session (crypto-random `Mcp-Session-Id`); later requests must carry
+ *    it (400 without, 404 when unknown or ended); GET opens the session's stream; DELETE ends it.
+ *  - 2026-07-28: stateless POSTs whose `_meta` carries the version and client capabilities; the
+ *    `MCP-Protocol-Version` header must agree with it; `subscriptions/listen` holds a notification stream.
+ * Transport safety lives here too: Host/Origin checks against DNS rebinding, a body limit, one message
+ * per POST. A response is plain JSON unless something must be sent before it (progress, a server→client
+ * request), in which case the same response turns into an SSE stream.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { classify, errorResponse, isPlainObject, RpcCode, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.js';
+import { sseFrame } from '../protocol/sse.js';
+import { ANONYMOUS, type Principal } from '../pipeline/types.js';
+import type { Config } from '../config/schema.js';
+import { META, MODERN_VERSION, SUPPORTED_LEGACY_VERSIONS } from '../upstream/link.js';
+import type { AgentRequestChannel } from './agent.js';
+import type { ListenFilter, MessageHandler } from './handler.js';
+import { LegacySession } from './session.js';
+
+type ListenConfig = Config['listen'];
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+const KEEPALIVE_MS = 15_000;
+
+export interface HttpServerOptions {
+  listen: ListenConfig;
+  handler: MessageHandler;
+  /** Upstream per-call time-out, reused as the limit for an agent to answer a server→client request. */
+  askTimeoutMs: number;
+  authenticate?: (req: http.IncomingMessage) => Principal;
+}
+
+export class HttpDownstream {
+  private readonly server: http.Server;
+  private readonly sessions = new Map<string, LegacySession>();
+  private readonly allowedHosts: Set<string>;
+  private readonly allowedOrigins: Set<string>;
+  private sweeper: NodeJS.Timeout | undefined;
+  private draining = false;
+  private readonly openStreams = new Set<http.ServerResponse>();
+
+  constructor(private readonly opts: HttpServerOptions) {
+    const l = opts.listen;
+    const loopback = LOOPBACK_HOSTS.includes(l.host);
+    this.allowedHosts = new Set((l.allowedHosts ?? (loopback ? LOOPBACK_HOSTS : [l.host])).map((h) => h.toLowerCase()));
+    this.allowedOrigins = new Set(l.allowedOrigins.map((o) => o.toLowerCase()));
+    this.server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.json(res, 500, errorResponse(null, RpcCode.InternalError, 'Internal gateway error'));
+        else res.destroy(err instanceof Error ? err : undefined);
+      });
+    });
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.listen.port, this.opts.listen.host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+      this.sweeper = setInterval(() => this.sweep(), 30_000);
+      this.sweeper.unref();
+    });
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Stop accepting, let calls in flight finish (up to `graceMs`), then end every session. */
+  async close(graceMs: number): Promise<void> {
+    this.draining = true;
+    clearInterval(this.sweeper);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const r of this.openStreams) r.end();
+    this.server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && [...this.sessions.values()].some((s) => s.inFlight.size > 0)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const s of this.sessions.values()) this.endSession(s);
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private sweep(): void {
+    const idle = this.opts.listen.sessionIdleTimeoutMs;
+    const now = Date.now();
+    for (const s of this.sessions.values()) {
+      if (now - s.lastSeen > idle && s.inFlight.size === 0 && !s.hasStream) this.endSession(s);
+    }
+  }
+
+  private endSession(s: LegacySession): void {
+    if (!this.sessions.delete(s.id)) return;
+    s.end();
+    this.opts.handler.closeSession(s);
+  }
+
+  // ---- routing -------------------------------------------------------------------------------------
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const principal = this.opts.authenticate?.(req) ?? ANONYMOUS;
+    const path = req.url === undefined ? '' : req.url.split('?')[0];
+    if (path !== this.opts.listen.path) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    const refusal = this.checkOrigin(req);
+    if (refusal) {
+      this.opts.handler.invalid({ transport: 'http', principal, reason: 'forbidden', detail: refusal });
+      this.json(res, 403, errorResponse(null, RpcCode.InvalidRequest, `Forbidden: ${refusal}`));
+      return;
+    }
+    if (this.draining) {
+      this.json(res, 503, errorResponse(null, -32008, 'Gateway is shutting down'));
+      return;
+    }
+    switch (req.method) {
+      case 'POST':
+        return this.post(req, res, principal);
+      case 'GET':
+        return this.get(req, res, principal);
+      case 'DELETE':
+        return this.delete(req, res, principal);
+      case undefined:
+      default:
+        res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
+    }
+  }
+
+  /** DNS-rebinding protection: the Host must be one we answer to; a browser Origin must be allowed. */
+  private checkOrigin(req: http.IncomingMessage): string | undefined {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+    if (!this.allowedHosts.has(hostname)) return `Host "${host.slice(0, 100)}" is not allowed`;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.allowedOrigins.has(origin.toLowerCase())) return `Origin "${origin.slice(0, 100)}" is not allowed`;
+    return undefined;
+  }
+
+  private readBody(req: http.IncomingMessage): Promise<string | 'too-large'> {
+    const limit = this.opts.listen.maxBodyBytes;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      return Promise.resolve('too-large');
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          req.removeAllListeners('data');
+          req.resume();
+          resolve('too-large');
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  private async post(req: http.IncomingMessage, res: http.ServerResponse, principal: Principal): Promise<void> {
+    const handler = this.opts.handler;
+    const body = await this.readBody(req);
+    if (body === 'too-large') {
+      handler.invalid({ transport: 'http', principal, reason: 'payload_too_large', detail: `body over ${this.opts.listen.maxBodyBytes} bytes` });
+      this.json(res, 413, errorResponse(null, RpcCode.InvalidRequest, `Request body exceeds ${this.opts.listen.maxBodyBytes} bytes`), true);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      handler.invalid({ transport: 'http', principal, reason: 'parse_error', detail: 'body is not valid JSON' });
+      this.json(res, 400, errorResponse(null, RpcCode.ParseError, 'Parse error: body is not valid JSON'));
+      return;
+    }
+    const c = classify(value);
+    if (c.kind === 'invalid') {
+      handler.invalid({ transport: 'http', principal, reason: 'invalid_request', detail: c.reason, requestId: c.id });
+      this.json(res, 400, errorResponse(c.id, c.code, `Invalid request: ${c.reason}`));
+      return;
+    }
+
+    const sessionHeader = header(req, 'mcp-session-id');
+    const versionHeader = header(req, 'mcp-protocol-version');
+    const meta = c.kind !== 'response' && isPlainObject(c.msg.params?._meta) ? c.msg.params._meta : undefined;
+    const modernVersion = meta?.[META.protocolVersion];
+
+    // ---- 2026-07-28: stateless, version in the body and the header ----
+    if (sessionHeader === undefined && (modernVersion !== undefined || (c.kind === 'request' && c.msg.method === 'server/discover'))) {
+      if (c.kind !== 'request') {
+        res.writeHead(202).end();
+        return;
+      }
+      const requestId = c.msg.id;
+      if (modernVersion !== undefined && versionHeader !== undefined && versionHeader !== modernVersion) {
+        handler.invalid({ transport: 'http', era: 'modern', principal, method: c.msg.method, requestId, reason: 'header_mismatch', detail: 'MCP-Protocol-Version header disagrees with _meta' });
+        this.json(res, 400, errorResponse(requestId, RpcCode.HeaderMismatch, 'MCP-Protocol-Version header does not match the request body'));
+        return;
+      }
+      if (modernVersion !== undefined && modernVersion !== MODERN_VERSION) {
+        handler.invalid({ transport: 'http', era: 'modern', principal, method: c.msg.method, requestId, reason: 'unsupported_version', detail: String(modernVersion).slice(0, 40) });
+        this.json(res, 400, errorResponse(requestId, RpcCode.UnsupportedProtocolVersion, 'Unsupported protocol version', { supported: [MODERN_VERSION, ...SUPPORTED_LEGACY_VERSIONS], requested: modernVersion }));
+        return;
+      }
+      const mcpMethod = header(req, 'mcp-method');
+      if (mcpMethod !== undefined && mcpMethod !== c.msg.method) {
+        handler.invalid({ transport: 'http', era: 'modern', principal, method: c.msg.method, requestId, reason: 'header_mismatch', detail: 'Mcp-Method header disagrees with the body' });
+        this.json(res, 400, errorResponse(requestId, RpcCode.HeaderMismatch, 'Mcp-Method header does not match the request body'));
+        return;
+      }
+      if (c.msg.method === 'subscriptions/listen') return this.listen2026(req, res, c.msg, principal);
+      const caps = isPlainObject(meta?.[META.clientCapabilities]) ? (meta[META.clientCapabilities] as Params) : {};
+      return this.serveRequest(req, res, c.msg, { era: 'modern', principal, session: undefined, clientCapabilities: caps });
+    }
+
+    // ---- legacy: initialize creates a session ----
+    if (c.kind === 'request' && c.msg.method === 'initialize') {
+      if (sessionHeader !== undefined) {
+        this.json(res, 400, errorResponse(c.msg.id, RpcCode.InvalidRequest, 'initialize must not carry a session id'));
+        return;
+      }
+      if (this.sessions.size >= this.opts.listen.maxSessions) {
+        handler.invalid({ transport: 'http', era: 'legacy', principal, method: 'initialize', requestId: c.msg.id, reason: 'too_many_sessions', detail: `limit ${this.opts.listen.maxSessions}` });
+        this.json(res, 503, errorResponse(c.msg.id, -32009, 'Too many sessions'));
+        return;
+      }
+      const p = c.msg.params ?? {};
+      const result = handler.initializeResult(p.protocolVersion);
+      const session = new LegacySession(principal, String(result.protocolVersion), isPlainObject(p.capabilities) ? p.capabilities : {}, isPlainObject(p.clientInfo) ? p.clientInfo : {});
+      this.sessions.set(session.id, session);
+      handler.openSession(session);
+      const resp = await handler.request(
+        { era: 'legacy', principal, session, clientCapabilities: session.clientCapabilities, signal: new AbortController().signal, notify: () => undefined, ask: undefined },
+        c.msg,
+        'http',
+        header(req, 'traceparent'),
+      );
+      if ('error' in resp) this.endSession(session);
+      this.json(res, 200, resp, false, 'error' in resp ? undefined : session.id);
+      return;
+    }
+
+    // ---- legacy: everything else needs a live session of the same principal ----
+    if (sessionHeader === undefined) {
+      const method = c.kind === 'response' ? undefined : c.msg.method;
+      handler.invalid({ transport: 'http', era: 'legacy', principal, method, requestId: c.kind === 'request' ? c.msg.id : null, reason: 'missing_session', detail: 'no Mcp-Session-Id and no 2026-07-28 _meta' });
+      this.json(res, 400, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required (or use protocol version 2026-07-28)'));
+      return;
+    }
+    const session = this.sessions.get(sessionHeader);
+    if (!session || session.principal.subject !== principal.subject || session.principal.tenant !== principal.tenant) {
+      // Another principal's session id is answered exactly like an unknown one.
+      handler.invalid({ transport: 'http', era: 'legacy', principal, reason: 'unknown_session', detail: 'unknown or ended session', requestId: c.kind === 'request' ? c.msg.id : null });
+      this.json(res, 404, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, 'Session not found'));
+      return;
+    }
+    if (versionHeader !== undefined && !(SUPPORTED_LEGACY_VERSIONS as readonly string[]).includes(versionHeader)) {
+      handler.invalid({ transport: 'http', era: 'legacy', principal, session: session.id, reason: 'unsupported_version', detail: versionHeader.slice(0, 40) });
+      this.json(res, 400, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version "${versionHeader.slice(0, 40)}"`));
+      return;
+    }
+    session.lastSeen = Date.now();
+
+    if (c.kind === 'response') {
+      const resolve = session.awaiting.get(c.msg.id as RequestId);
+      if (resolve) {
+        session.awaiting.delete(c.msg.id as RequestId);
+        resolve(c.msg);
+      } else {
+        handler.invalid({ transport: 'http', era: 'legacy', principal, session: session.id, reason: 'unexpected_response', detail: 'a response to no pending request', requestId: c.msg.id });
+      }
+      res.writeHead(202).end();
+      return;
+    }
+    if (c.kind === 'notification') {
+      this.onNotification(session, c.msg);
+      res.writeHead(202).end();
+      return;
+    }
+    return this.serveRequest(req, res, c.msg, { era: 'legacy', principal, session, clientCapabilities: session.clientCapabilities });
+  }
+
+  private onNotification(session: LegacySession, n: JsonRpcNotification): void {
+    this.opts.handler.notification(n, 'http', 'legacy', session.principal, session.id);
+    if (n.method === 'notifications/initialized') session.initialized = true;
+    else if (n.method === 'notifications/cancelled') {
+      const id = n.params?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') session.inFlight.get(id)?.abort();
+    }
+  }
+
+  /** One request: run it, answering with JSON, or with SSE once something must precede the answer. */
+  private async serveRequest(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    msg: JsonRpcRequest,
+    who: { era: 'legacy' | 'modern'; principal: Principal; session: LegacySession | undefined; clientCapabilities: Params },
+  ): Promise<void> {
+    const accept = header(req, 'accept') ?? '';
+    const canStream = accept.includes('text/event-stream') || accept.includes('*/*');
+    const ac = new AbortController();
+    const session = who.session;
+    if (session) {
+      if (session.inFlight.has(msg.id)) {
+        this.json(res, 400, errorResponse(msg.id, RpcCode.InvalidRequest, 'Request id already in use in this session'));
+        return;
+      }
+      session.inFlight.set(msg.id, ac);
+    }
+    // For 2026-07-28, closing the response stream is the cancellation. For legacy it is not (the
+    // agent may reconnect), but an agent that is gone cannot receive the answer either way.
+    const onClose = () => {
+      if (!res.writableFinished) ac.abort();
+    };
+    res.on('close', onClose);
+    const stream = new LazyStream(res, canStream, this.openStreams);
+    const channel: AgentRequestChannel = {
+      era: who.era,
+      principal: who.principal,
+      session,
+      clientCapabilities: who.clientCapabilities,
+      signal: ac.signal,
+      notify: (n) => stream.send(n),
+      ask: session && canStream ? (method, params) => this.ask(session, stream, method, params, ac.signal) : undefined,
+    };
+    try {
+      const response = await this.opts.handler.request(channel, msg, 'http', header(req, 'traceparent'));
+      stream.finish(response);
+    } finally {
+      res.off('close', onClose);
+      session?.inFlight.delete(msg.id);
+    }
+  }
+
+  /** A server→client request on the stream of the agent request that caused it. */
+  private ask(session: LegacySession, stream: LazyStream, method: string, params: Params | undefined, signal: AbortSignal): Promise<JsonRpcResponse> {
+    const id = session.askId();
+    return new Promise<JsonRpcResponse>((resolve) => {
+      const done = (r: JsonRpcResponse) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        session.awaiting.delete(id);
+        resolve(r);
+      };
+      const onAbort = () => done(errorResponse(id, RpcCode.InternalError, 'the agent request was cancelled'));
+      const timer = setTimeout(() => done(errorResponse(id, RpcCode.InternalError, 'the agent did not answer in time')), this.opts.askTimeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      session.awaiting.set(id, done);
+      stream.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+    });
+  }
+
+  private get(req: http.IncomingMessage, res: http.ServerResponse, principal: Principal): void {
+    const sessionId = header(req, 'mcp-session-id');
+    if (sessionId === undefined) {
+      // No legacy session: a 2026-07-28 agent uses subscriptions/listen instead.
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    const session = this.sessions.get(sessionId);
+    if (!session || session.principal.subject !== principal.subject) {
+      this.json(res, 404, errorResponse(null, RpcCode.InvalidRequest, 'Session not found'));
+      return;
+    }
+    if (!(header(req, 'accept') ?? '').includes('text/event-stream')) {
+      this.json(res, 406, errorResponse(null, RpcCode.InvalidRequest, 'Not Acceptable: the GET stream needs Accept: text/event-stream'));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.flushHeaders();
+    const write = (n: JsonRpcNotification): boolean => !res.writableEnded && (res.write(sseFrame(JSON.stringify(n))), true);
+    if (!session.attachStream(write)) {
+      res.end();
+      return;
+    }
+    this.openStreams.add(res);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      this.openStreams.delete(res);
+      session.detachStream(write);
+    });
+  }
+
+  private delete(req: http.IncomingMessage, res: http.ServerResponse, principal: Principal): void {
+    const sessionId = header(req, 'mcp-session-id');
+    if (sessionId === undefined) {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    const session = this.sessions.get(sessionId);
+    if (!session || session.principal.subject !== principal.subject) {
+      this.json(res, 404, errorResponse(null, RpcCode.InvalidRequest, 'Session not found'));
+      return;
+    }
+    this.opts.handler.notification({ jsonrpc: '2.0', method: 'session/delete' }, 'http', 'legacy', principal, session.id);
+    this.endSession(session);
+    res.writeHead(200).end();
+  }
+
+  /** 2026-07-28 `subscriptions/listen`: acknowledge, then relay matching notifications until the agent hangs up. */
+  private listen2026(req: http.IncomingMessage, res: http.ServerResponse, msg: JsonRpcRequest, principal: Principal): void {
+    const wanted = isPlainObject(msg.params?.notifications) ? msg.params.notifications : {};
+    const filter: ListenFilter = {
+      toolsListChanged: wanted.toolsListChanged === true,
+      promptsListChanged: wanted.promptsListChanged === true,
+      resourcesListChanged: wanted.resourcesListChanged === true,
+      resourceSubscriptions: new Set(Array.isArray(wanted.resourceSubscriptions) ? wanted.resourceSubscriptions.filter((u): u is string => typeof u === 'string') : []),
+    };
+    const subscriptionId = msg.id;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const tag = (n: JsonRpcNotification): JsonRpcNotification => ({ ...n, params: { ...n.params, _meta: { ...(isPlainObject(n.params?._meta) ? n.params._meta : {}), [META.subscriptionId]: subscriptionId } } });
+    res.write(
+      sseFrame(
+        JSON.stringify(tag({
+          jsonrpc: '2.0',
+          method: 'notifications/subscriptions/acknowledged',
+          params: { notifications: { toolsListChanged: filter.toolsListChanged, promptsListChanged: filter.promptsListChanged, resourcesListChanged: filter.resourcesListChanged, resourceSubscriptions: [...filter.resourceSubscriptions] } },
+        })),
+      ),
+    );
+    this.opts.handler.notification({ jsonrpc: '2.0', method: 'subscriptions/listen' }, 'http', 'modern', principal);
+    this.openStreams.add(res);
+    const remove = this.opts.handler.addListener({ principal, filter, push: (n) => void res.write(sseFrame(JSON.stringify(tag(n)))) });
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
+    req.on('close', () => {
+      clearInterval(keepAlive);
+      this.openStreams.delete(res);
+      remove();
+    });
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown, close = false, sessionId?: string): void {
+    const text = JSON.stringify(body);
+    const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+    if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+    if (close) headers.connection = 'close';
+    res.writeHead(status, headers).end(text);
+  }
+}
+
+/** JSON by default; becomes SSE the first time a message must be sent before the final response. */
+class LazyStream {
+  private sse = false;
+  private ended = false;
+
+  constructor(
+    private readonly res: http.ServerResponse,
+    private readonly canStream: boolean,
+    private readonly open: Set<http.ServerResponse>,
+  ) {}
+
+  send(msg: JsonRpcNotification | JsonRpcRequest): void {
+    if (this.ended || !this.canStream || this.res.writableEnded) return;
+    if (!this.sse) {
+      this.sse = true;
+      this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      this.open.add(this.res);
+    }
+    this.res.write(sseFrame(JSON.stringify(msg), randomBytes(6).toString('base64url')));
+  }
+
+  finish(response: JsonRpcResponse): void {
+    if (this.ended || this.res.writableEnded) return;
+    this.ended = true;
+    const text = JSON.stringify(response);
+    if (this.sse) {
+      this.res.end(sseFrame(text));
+      this.open.delete(this.res);
+      return;
+    }
+    this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  }
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export type { RequestId };

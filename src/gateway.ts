@@ -1,0 +1,258 @@
+/**
+ * The composition root: builds the upstream pools, the stages and the runner from one config, and
+ * implements the handler both downstream adapters call. THE ORDER OF STAGES LIVES HERE AND NOWHERE ELSE.
+ */
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config/schema.js';
+import { Runner } from './pipeline/runner.js';
+import type { AuditSink, Ctx, Era, Principal, Stage } from './pipeline/types.js';
+import { reject } from './errors.js';
+import { successResponse, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from './protocol/jsonrpc.js';
+import { Dispatcher, resolveTarget, type DispatchView } from './dispatch.js';
+import { Router } from './upstream/route.js';
+import { UpstreamPool, defaultLinkFactory, type LinkFactory, type PoolEvents } from './upstream/pool.js';
+import type { CatalogKind } from './upstream/catalog.js';
+import { allowlistStage } from './stages/allowlist/stage.js';
+import type { AgentRequestChannel, AgentSession } from './downstream/agent.js';
+import type { InvalidMessage, Listener, MessageHandler } from './downstream/handler.js';
+import type { Logger } from './telemetry/log.js';
+
+/**
+ * The request stages, in order. Today: the allow-list (deny by default). As stages arrive they slot in
+ * here, each where its comment says:
+ *   authorize (policy) — first, so nothing below ever spends effort or quota on a call that is not allowed;
+ *   flow rules        — after authorize: sequence rules refine an allowed call, they never grant one;
+ *   rate limits       — after every deny-stage, so a denied call spends no quota;
+ *   argument checks   — before approval, so a person is never asked about a call that would leak;
+ *   approval          — last, so a person is asked only about calls that would otherwise pass.
+ * Response stages run in the same array order on the way back.
+ */
+export function buildStages(config: Config): Stage[] {
+  return [allowlistStage(config.policy.allow)];
+}
+
+interface Runtime {
+  readonly config: Config;
+  readonly pools: Map<string, UpstreamPool>;
+  readonly router: Router;
+  readonly stages: Stage[];
+  readonly runner: Runner;
+}
+
+export interface GatewayDeps {
+  log: Logger;
+  audit: AuditSink;
+  linkFactory?: LinkFactory;
+}
+
+const LIST_CHANGED: Record<CatalogKind, string> = {
+  tools: 'notifications/tools/list_changed',
+  prompts: 'notifications/prompts/list_changed',
+  resources: 'notifications/resources/list_changed',
+  resourceTemplates: 'notifications/resources/list_changed',
+};
+
+export class Gateway implements MessageHandler {
+  private rt: Runtime;
+  private readonly dispatcher: Dispatcher;
+  private readonly sessions = new Set<AgentSession>();
+  private readonly listeners = new Set<Listener>();
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private seq = 0;
+  private readonly poolEvents: PoolEvents;
+
+  constructor(config: Config, private readonly deps: GatewayDeps) {
+    this.poolEvents = {
+      listChanged: (u, key, kinds) => this.onListChanged(u, key, kinds),
+      notification: (u, key, n) => this.onUpstreamNotification(u, key, n),
+      health: (u, key, up, reason) => deps.log[up ? 'info' : 'warn']({ upstream: u, connection: key, reason }, up ? 'upstream connected' : 'upstream down'),
+      log: (level, message, detail) => deps.log[level](detail ?? {}, message),
+    };
+    this.rt = this.build(config, new Map());
+    this.dispatcher = new Dispatcher(this.view(this.rt));
+  }
+
+  get config(): Config {
+    return this.rt.config;
+  }
+
+  get pools(): ReadonlyMap<string, UpstreamPool> {
+    return this.rt.pools;
+  }
+
+  /** Connect shared upstreams; one that fails is logged and retried, it does not stop the gateway. */
+  async start(): Promise<void> {
+    await Promise.all(
+      [...this.rt.pools.values()].map((p) =>
+        p.warm().catch((err: unknown) => this.deps.log.warn({ upstream: p.name, error: err instanceof Error ? err.message : String(err) }, 'upstream not available at start')),
+      ),
+    );
+  }
+
+  private build(config: Config, previous: Map<string, UpstreamPool>): Runtime {
+    const pools = new Map<string, UpstreamPool>();
+    for (const [name, cfg] of Object.entries(config.upstreams)) {
+      const old = previous.get(name);
+      pools.set(name, old && JSON.stringify(old.cfg) === JSON.stringify(cfg) ? old : new UpstreamPool(name, cfg, this.poolEvents, this.deps.linkFactory ?? defaultLinkFactory));
+    }
+    const router = new Router(config.routing.separator, new Set(pools.keys()), config.routing.passthrough);
+    const stages = buildStages(config);
+    return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit) };
+  }
+
+  private view(rt: Runtime): DispatchView {
+    return { router: rt.router, pools: rt.pools, stages: rt.stages, pageSize: rt.config.routing.pageSize, passthrough: rt.config.routing.passthrough };
+  }
+
+  /**
+   * Swap in a new config atomically. Unchanged upstreams keep their connections; calls in flight
+   * finish on the runtime they started with; removed or changed upstreams close once drained.
+   */
+  async reload(config: Config): Promise<void> {
+    const old = this.rt;
+    const next = this.build(config, old.pools);
+    this.rt = next;
+    this.dispatcher.update(this.view(next));
+    this.deps.audit.append(this.adminEvent('config/reload', `upstreams: ${[...next.pools.keys()].join(', ')}`));
+    const retired = [...old.pools.values()].filter((p) => next.pools.get(p.name) !== p);
+    await Promise.all([...next.pools.values()].filter((p) => !old.pools.has(p.name) || old.pools.get(p.name) !== p).map((p) => p.warm().catch(() => undefined)));
+    // Visibility may have changed with the policy: tell every agent to re-list.
+    for (const kind of ['tools', 'prompts', 'resources'] as const) this.broadcast(LIST_CHANGED[kind], () => true);
+    void Promise.all(retired.map((p) => this.drainAndClose(p)));
+  }
+
+  private async drainAndClose(p: UpstreamPool, graceMs = 30_000): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (p.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await p.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.rt.pools.values()].map((p) => p.close()));
+    await this.deps.audit.close();
+  }
+
+  // ---- MessageHandler ------------------------------------------------------------------------------
+
+  private ctx(transport: 'http' | 'stdio', era: Era, principal: Principal, session: string | undefined, method: string, traceparent?: string): Ctx {
+    return {
+      id: `${this.idPrefix}-${++this.seq}`,
+      traceId: traceIdFrom(traceparent) ?? randomBytes(16).toString('hex'),
+      startedAt: performance.now(),
+      transport,
+      era,
+      principal,
+      session,
+      method,
+      target: undefined,
+      stages: [],
+      allowedBy: undefined,
+    };
+  }
+
+  request(agent: AgentRequestChannel, req: JsonRpcRequest, transport: 'http' | 'stdio', traceparent?: string): Promise<JsonRpcResponse> {
+    const rt = this.rt;
+    const ctx = this.ctx(transport, agent.era, agent.principal, agent.session?.id, req.method, traceparent);
+    if (req.method === 'initialize') {
+      return rt.runner.run(ctx, req, async () => ({ response: successResponse(req.id, this.dispatcher.initializeResult(req.params?.protocolVersion)) }));
+    }
+    const target = resolveTarget(rt.router, req.method, req.params);
+    if (target === 'unknown') {
+      const name = typeof req.params?.name === 'string' ? req.params.name : typeof req.params?.uri === 'string' ? req.params.uri : '';
+      return rt.runner.run(ctx, req, async () => ({ rejection: reject('unknown_target', `no upstream offers "${name.slice(0, 200)}"`) }));
+    }
+    ctx.target = target;
+    return rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, agent));
+  }
+
+  initializeResult(requestedVersion: unknown): Params {
+    return this.dispatcher.initializeResult(requestedVersion);
+  }
+
+  invalid(m: InvalidMessage): void {
+    const ctx = this.ctx(m.transport, m.era ?? 'legacy', m.principal, m.session, m.method ?? '(none)');
+    this.rt.runner.note(ctx, 'invalid', 'inbound', 'invalid', { reason: m.reason, detail: m.detail, requestId: m.requestId ?? null });
+  }
+
+  notification(n: JsonRpcNotification, transport: 'http' | 'stdio', era: Era, principal: Principal, session?: string): void {
+    this.rt.runner.noteNotification(this.ctx(transport, era, principal, session, n.method), n, 'inbound');
+  }
+
+  openSession(s: AgentSession): void {
+    this.sessions.add(s);
+  }
+
+  closeSession(s: AgentSession): void {
+    this.sessions.delete(s);
+    for (const pool of this.rt.pools.values()) {
+      if (pool.cfg.share === 'per-session') void pool.release(`s:${s.id}`);
+    }
+  }
+
+  addListener(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  // ---- upstream → agents ---------------------------------------------------------------------------
+
+  /** Which agents a connection serves: everyone (shared), one principal, or one session. */
+  private servedBy(upstream: string, key: string): (principal: Principal, session: string | undefined) => boolean {
+    const pool = this.rt.pools.get(upstream);
+    if (!pool) return () => false;
+    return (principal, session) => pool.keyFor(principal, session) === key;
+  }
+
+  private onListChanged(upstream: string, key: string, kinds: CatalogKind[]): void {
+    const served = this.servedBy(upstream, key);
+    const methods = new Set(kinds.map((k) => LIST_CHANGED[k]));
+    for (const method of methods) this.broadcast(method, served);
+    const ctx = this.ctx('http', 'legacy', { subject: `upstream:${upstream}`, roles: [], scopes: [], authenticatedBy: 'anonymous' }, undefined, [...methods].join(','));
+    this.rt.runner.note(ctx, 'notification', 'outbound', 'delivered', { detail: `list changed on ${upstream}: ${kinds.join(', ')}` });
+  }
+
+  private broadcast(method: string, served: (p: Principal, s: string | undefined) => boolean): void {
+    const n: JsonRpcNotification = { jsonrpc: '2.0', method };
+    for (const s of this.sessions) if (served(s.principal, s.id)) s.push(n);
+    const flag = method.startsWith('notifications/tools') ? 'toolsListChanged' : method.startsWith('notifications/prompts') ? 'promptsListChanged' : 'resourcesListChanged';
+    for (const l of this.listeners) if (l.filter[flag] && served(l.principal, undefined)) l.push(n);
+  }
+
+  private onUpstreamNotification(upstream: string, key: string, n: JsonRpcNotification): void {
+    const served = this.servedBy(upstream, key);
+    const ctx = this.ctx('http', 'legacy', { subject: `upstream:${upstream}`, roles: [], scopes: [], authenticatedBy: 'anonymous' }, undefined, n.method);
+    if (n.method === 'notifications/resources/updated' && typeof n.params?.uri === 'string') {
+      const exposed = this.rt.router.exposeUri(upstream, n.params.uri);
+      const out: JsonRpcNotification = { ...n, params: { ...n.params, uri: exposed } };
+      for (const s of this.sessions) if (s.subscriptions.has(exposed) && served(s.principal, s.id)) s.push(out);
+      for (const l of this.listeners) if (l.filter.resourceSubscriptions.has(exposed) && served(l.principal, undefined)) l.push(out);
+    } else if (n.method === 'notifications/message') {
+      for (const s of this.sessions) if (served(s.principal, s.id)) s.push(n);
+    }
+    this.rt.runner.noteNotification(ctx, n, 'outbound');
+  }
+
+  private adminEvent(method: string, detail: string): import('./pipeline/types.js').AuditEvent {
+    return {
+      time: new Date().toISOString(),
+      id: `${this.idPrefix}-${++this.seq}`,
+      traceId: randomBytes(16).toString('hex'),
+      direction: 'inbound',
+      kind: 'admin',
+      transport: 'admin',
+      principal: { subject: 'operator', roles: [] },
+      method,
+      outcome: 'allowed',
+      detail,
+      stages: [],
+      latencyMs: 0,
+    };
+  }
+}
+
+function traceIdFrom(traceparent: string | undefined): string | undefined {
+  if (!traceparent) return undefined;
+  const m = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent.trim());
+  return m && m[1] !== '0'.repeat(32) ? m[1] : undefined;
+}

@@ -1,0 +1,138 @@
+/**
+ * The runner: fold the request stages, forward, fold the response stages, and write exactly one audit
+ * record per message, whatever happened (denied, failed, malformed). Stages return verdicts as data;
+ * only the runner turns them into responses and records.
+ */
+import { performance } from 'node:perf_hooks';
+import { GatewayError, toRpcError, type Rejection } from '../errors.js';
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { AuditEvent, AuditOutcome, AuditSink, Ctx, Stage, StageRecord, Verdict } from './types.js';
+
+/** Forwarding either answers (the upstream's response, error or not) or rejects with an expected reason. */
+export type Forwarded = { response: JsonRpcResponse } | { rejection: Rejection };
+export type Forward = (req: JsonRpcRequest) => Promise<Forwarded>;
+
+export class Runner {
+  private readonly requestStages: Stage[];
+  private readonly responseStages: Stage[];
+
+  constructor(
+    readonly stages: readonly Stage[],
+    private readonly audit: AuditSink,
+  ) {
+    this.requestStages = stages.filter((s) => s.request);
+    this.responseStages = stages.filter((s) => s.response);
+  }
+
+  /** One request from an agent, end to end. Never throws. */
+  async run(ctx: Ctx, req: JsonRpcRequest, forward: Forward): Promise<JsonRpcResponse> {
+    let msg = req;
+    let response: JsonRpcResponse | undefined;
+    let rejection: Rejection | undefined;
+    let failure: unknown;
+    try {
+      for (const stage of this.requestStages) {
+        const v: Verdict = await this.time(ctx, stage, () => stage.request!(ctx, msg));
+        if (v.kind === 'deny') {
+          rejection = v.rejection;
+          break;
+        }
+        if (v.kind === 'replace' && 'method' in v.message) msg = v.message as JsonRpcRequest;
+      }
+      if (!rejection) {
+        const fwd = await forward(msg);
+        if ('rejection' in fwd) rejection = fwd.rejection;
+        else response = fwd.response;
+        for (const stage of rejection ? [] : this.responseStages) {
+          const current: JsonRpcResponse = response!;
+          const v: Verdict = await this.time(ctx, stage, () => stage.response!(ctx, current));
+          if (v.kind === 'deny') {
+            rejection = v.rejection;
+            response = undefined;
+            break;
+          }
+          if (v.kind === 'replace' && !('method' in v.message)) response = v.message;
+        }
+      }
+    } catch (err) {
+      failure = err;
+      response = undefined;
+    }
+    const out = response ?? toRpcError(req.id, rejection ?? failure);
+    this.record(ctx, 'request', req.id, out, rejection, failure);
+    return out;
+  }
+
+  /** A notification (either direction) or a message that never became a request: one record each. */
+  note(ctx: Ctx, kind: 'notification' | 'invalid' | 'response', direction: 'inbound' | 'outbound', outcome: AuditOutcome, extra?: { reason?: string; detail?: string; requestId?: string | number | null }): void {
+    const e = this.base(ctx, kind, direction, outcome);
+    if (extra?.reason !== undefined) e.reason = extra.reason;
+    if (extra?.detail !== undefined) e.detail = extra.detail;
+    if (extra?.requestId !== undefined) e.requestId = extra.requestId;
+    this.audit.append(e);
+  }
+
+  noteNotification(ctx: Ctx, n: JsonRpcNotification, direction: 'inbound' | 'outbound'): void {
+    this.note(ctx, 'notification', direction, 'delivered', { detail: n.method });
+  }
+
+  private async time(ctx: Ctx, stage: Stage, fn: () => Verdict | Promise<Verdict>): Promise<Verdict> {
+    const t0 = performance.now();
+    const r = fn();
+    const v = r instanceof Promise ? await r : r;
+    const rec: StageRecord = { stage: stage.name, verdict: v.kind, ms: round(performance.now() - t0) };
+    if (v.kind === 'deny') rec.reason = v.rejection.rule ?? v.rejection.reason;
+    if (v.kind === 'replace') rec.reason = v.note;
+    ctx.stages.push(rec);
+    return v;
+  }
+
+  private base(ctx: Ctx, kind: AuditEvent['kind'], direction: AuditEvent['direction'], outcome: AuditOutcome): AuditEvent {
+    const p = ctx.principal;
+    const principal: AuditEvent['principal'] = { subject: p.subject, roles: p.roles };
+    if (p.clientId !== undefined) principal.clientId = p.clientId;
+    if (p.tenant !== undefined) principal.tenant = p.tenant;
+    const e: AuditEvent = {
+      time: new Date().toISOString(),
+      id: ctx.id,
+      traceId: ctx.traceId,
+      direction,
+      kind,
+      transport: ctx.transport,
+      era: ctx.era,
+      principal,
+      method: ctx.method,
+      outcome,
+      stages: ctx.stages,
+      latencyMs: round(performance.now() - ctx.startedAt),
+    };
+    if (ctx.session !== undefined) e.session = ctx.session;
+    if (ctx.target) {
+      e.upstream = ctx.target.upstream;
+      e.target = ctx.target.name;
+    }
+    if (ctx.allowedBy !== undefined) e.rule = ctx.allowedBy;
+    return e;
+  }
+
+  private record(ctx: Ctx, kind: 'request', requestId: string | number, out: JsonRpcResponse, rejection: Rejection | undefined, failure: unknown): void {
+    const isError = 'error' in out;
+    const outcome: AuditOutcome = rejection ? 'denied' : failure !== undefined ? 'failed' : 'allowed';
+    const e = this.base(ctx, kind, 'inbound', outcome);
+    e.requestId = requestId;
+    if (rejection) {
+      e.reason = rejection.reason;
+      e.detail = rejection.detail;
+      if (rejection.rule !== undefined) e.rule = rejection.rule;
+    } else if (failure !== undefined) {
+      e.reason = failure instanceof GatewayError ? failure.code : 'internal';
+      e.detail = failure instanceof Error ? failure.message : String(failure);
+    }
+    e.result = { bytes: 0, isError: isError || (!isError && out.result.isError === true) };
+    this.audit.append(e);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

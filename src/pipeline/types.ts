@@ -1,0 +1,114 @@
+/**
+ * The shapes every stage and adapter shares: who is calling (Principal), the context of one message
+ * (Ctx), what a stage decides (Verdict) and what the runner records (AuditEvent).
+ */
+import type { Rejection } from '../errors.js';
+import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+
+export interface Principal {
+  readonly subject: string;
+  readonly clientId?: string;
+  readonly tenant?: string;
+  readonly roles: readonly string[];
+  readonly scopes: readonly string[];
+  /** How the principal was established: 'anonymous' until an authenticator says otherwise. */
+  readonly authenticatedBy: 'anonymous' | 'oauth' | 'api-key' | 'builtin' | 'stdio';
+}
+
+export const ANONYMOUS: Principal = Object.freeze({
+  subject: 'anonymous',
+  roles: Object.freeze([]) as readonly string[],
+  scopes: Object.freeze([]) as readonly string[],
+  authenticatedBy: 'anonymous',
+});
+
+export type Era = 'legacy' | 'modern';
+export type TargetKind = 'tool' | 'prompt' | 'resource';
+
+/** What a namespaced name resolved to: which upstream, and the name that upstream knows. */
+export interface Target {
+  readonly upstream: string;
+  readonly kind: TargetKind;
+  /** The upstream's own tool or prompt name, or resource URI. */
+  readonly name: string;
+}
+
+export interface StageRecord {
+  stage: string;
+  verdict: 'pass' | 'replace' | 'deny';
+  reason?: string;
+  ms: number;
+}
+
+export interface Ctx {
+  /** Gateway-wide id of this message, for the audit record and logs. */
+  readonly id: string;
+  readonly traceId: string;
+  readonly startedAt: number;
+  readonly transport: 'http' | 'stdio';
+  readonly era: Era;
+  readonly principal: Principal;
+  readonly session: string | undefined;
+  readonly method: string;
+  target: Target | undefined;
+  readonly stages: StageRecord[];
+  /** The rule that allowed the message, set by the authorizing stage. */
+  allowedBy: string | undefined;
+}
+
+export type Verdict =
+  | { readonly kind: 'pass' }
+  | { readonly kind: 'replace'; readonly note: string; readonly message: JsonRpcRequest | JsonRpcResponse }
+  | { readonly kind: 'deny'; readonly rejection: Rejection };
+
+export const PASS: Verdict = Object.freeze({ kind: 'pass' });
+
+/** An item an upstream offers, as list filtering sees it. */
+export interface CatalogEntry {
+  readonly upstream: string;
+  readonly kind: TargetKind;
+  /** Tool/prompt name or resource URI (or URI template) in the upstream's own terms. */
+  readonly name: string;
+  readonly definition: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A stage decides; it never throws for expected outcomes and never writes audit records.
+ * `visible` filters list results so a caller only sees what it may use.
+ */
+export interface Stage {
+  readonly name: string;
+  request?(ctx: Ctx, msg: JsonRpcRequest): Verdict | Promise<Verdict>;
+  response?(ctx: Ctx, msg: JsonRpcResponse): Verdict | Promise<Verdict>;
+  visible?(principal: Principal, entry: CatalogEntry): boolean;
+}
+
+export type AuditOutcome = 'allowed' | 'denied' | 'failed' | 'invalid' | 'delivered';
+
+export interface AuditEvent {
+  time: string;
+  id: string;
+  traceId: string;
+  direction: 'inbound' | 'outbound';
+  kind: 'request' | 'notification' | 'response' | 'invalid' | 'admin';
+  transport: 'http' | 'stdio' | 'admin';
+  era?: Era;
+  principal: { subject: string; clientId?: string; tenant?: string; roles: readonly string[] };
+  session?: string;
+  upstream?: string;
+  method?: string;
+  target?: string;
+  requestId?: string | number | null;
+  outcome: AuditOutcome;
+  reason?: string;
+  detail?: string;
+  rule?: string;
+  stages: StageRecord[];
+  latencyMs: number;
+  result?: { bytes: number; isError: boolean };
+}
+
+export interface AuditSink {
+  append(event: AuditEvent): void;
+  close(): Promise<void>;
+}

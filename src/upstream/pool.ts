@@ -1,0 +1,188 @@
+/**
+ * The connections to one configured upstream. `share` decides how many: one for every caller, one per
+ * principal, or one per agent session, so one tenant's server-side state never reaches another's.
+ * Each connection keeps the catalog it offers, re-read on `list_changed` and after a restart.
+ */
+import type { UpstreamConfig } from '../config/schema.js';
+import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.js';
+import type { Principal } from '../pipeline/types.js';
+import { fetchCatalog, fetchList, kindForNotification, type Catalog, type CatalogKind } from './catalog.js';
+import type { LinkEvent, ServerDescription, UpstreamLink } from './link.js';
+import { StdioLink } from './stdio.js';
+import { HttpLink } from './http.js';
+
+export interface PoolEvents {
+  listChanged(upstream: string, connectionKey: string, kinds: CatalogKind[]): void;
+  notification(upstream: string, connectionKey: string, n: JsonRpcNotification): void;
+  health(upstream: string, connectionKey: string, up: boolean, reason?: string): void;
+  log(level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>): void;
+}
+
+export class Connection {
+  catalog: Catalog | undefined;
+  private loading: Promise<Catalog> | undefined;
+  lastUsed = Date.now();
+
+  constructor(
+    readonly key: string,
+    readonly link: UpstreamLink,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async server(): Promise<ServerDescription> {
+    return this.link.server ?? (await this.link.start());
+  }
+
+  /** The catalog, loading it once; concurrent callers share the same read. */
+  async getCatalog(): Promise<Catalog> {
+    if (this.catalog) return this.catalog;
+    this.loading ??= this.server()
+      .then((s) => fetchCatalog(this.link, s, this.timeoutMs))
+      .then((c) => {
+        this.catalog = c;
+        return c;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  async refresh(kinds: CatalogKind[]): Promise<CatalogKind[]> {
+    const server = await this.server();
+    const before = this.catalog;
+    const next: Catalog = before ? { ...before } : { tools: [], prompts: [], resources: [], resourceTemplates: [] };
+    const changed: CatalogKind[] = [];
+    for (const k of kinds) {
+      next[k] = await fetchList(this.link, server, k, this.timeoutMs);
+      if (!before || JSON.stringify(before[k]) !== JSON.stringify(next[k])) changed.push(k);
+    }
+    this.catalog = next;
+    return changed;
+  }
+}
+
+export type LinkFactory = (upstream: string, cfg: UpstreamConfig, emit: (e: LinkEvent) => void, clientCapabilities: Params) => UpstreamLink;
+
+export const defaultLinkFactory: LinkFactory = (upstream, cfg, emit, caps) =>
+  cfg.stdio ? new StdioLink(upstream, cfg, emit, caps) : new HttpLink(upstream, cfg, emit, caps);
+
+/**
+ * Client capabilities the gateway declares upstream. Roots are declared only on per-session
+ * connections: a server such as server-filesystem replaces its allowed directories with the roots it
+ * is given, and one agent's roots must not reconfigure a server that other agents share.
+ */
+function upstreamCapabilities(share: UpstreamConfig['share'], agentCaps: Params | undefined): Params {
+  if (share === 'per-session' && agentCaps) return agentCaps;
+  const caps: Params = { sampling: {}, elicitation: { form: {}, url: {} } };
+  return caps;
+}
+
+export class UpstreamPool {
+  private readonly connections = new Map<string, Connection>();
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly cfg: UpstreamConfig,
+    private readonly events: PoolEvents,
+    private readonly makeLink: LinkFactory = defaultLinkFactory,
+  ) {}
+
+  keyFor(principal: Principal, session: string | undefined): string {
+    switch (this.cfg.share) {
+      case 'shared':
+        return 'shared';
+      case 'per-principal':
+        return `p:${principal.tenant ?? ''}:${principal.subject}`;
+      case 'per-session':
+        // A request without a session (2026-07-28 stateless) falls back to its principal.
+        return session !== undefined ? `s:${session}` : `p:${principal.tenant ?? ''}:${principal.subject}`;
+    }
+  }
+
+  connection(key: string, agentCaps?: Params): Connection {
+    let c = this.connections.get(key);
+    if (!c) {
+      const conn: Connection = new Connection(
+        key,
+        this.makeLink(this.name, this.cfg, (e) => this.onLinkEvent(conn, e), upstreamCapabilities(this.cfg.share, agentCaps)),
+        this.cfg.timeoutMs,
+      );
+      c = conn;
+      this.connections.set(key, c);
+    }
+    c.lastUsed = Date.now();
+    return c;
+  }
+
+  /** Shared upstreams connect at start so the first agent does not pay for the handshake. */
+  async warm(): Promise<void> {
+    if (this.cfg.share !== 'shared') return;
+    await this.connection('shared').getCatalog();
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const c of this.connections.values()) n += c.link.inFlight;
+    return n;
+  }
+
+  get healthy(): boolean {
+    for (const c of this.connections.values()) if (c.link.server) return true;
+    return this.cfg.share !== 'shared';
+  }
+
+  async release(key: string): Promise<void> {
+    const c = this.connections.get(key);
+    if (!c || key === 'shared') return;
+    this.connections.delete(key);
+    await c.link.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.allSettled(all.map((c) => c.link.close()));
+  }
+
+  private onLinkEvent(conn: Connection, e: LinkEvent): void {
+    if (this.closed && e.type !== 'log') return;
+    switch (e.type) {
+      case 'notification': {
+        const kinds = kindForNotification(e.notification.method);
+        if (kinds) {
+          conn
+            .refresh(kinds)
+            .then((changed) => {
+              if (changed.length > 0) this.events.listChanged(this.name, conn.key, changed);
+            })
+            .catch((err: unknown) => this.events.log('warn', 'could not re-list after list_changed', { upstream: this.name, error: String(err) }));
+          return;
+        }
+        this.events.notification(this.name, conn.key, e.notification);
+        return;
+      }
+      case 'up': {
+        this.events.health(this.name, conn.key, true);
+        if (conn.catalog) {
+          // After a restart the server may offer something else: re-list everything and compare.
+          conn
+            .refresh(['tools', 'prompts', 'resources', 'resourceTemplates'])
+            .then((changed) => {
+              if (changed.length > 0) this.events.listChanged(this.name, conn.key, changed);
+            })
+            .catch((err: unknown) => this.events.log('warn', 'could not re-list after restart', { upstream: this.name, error: String(err) }));
+        }
+        return;
+      }
+      case 'down':
+        this.events.health(this.name, conn.key, false, e.reason);
+        return;
+      case 'log':
+        this.events.log(e.level, e.message, e.detail);
+        return;
+    }
+  }
+}
