@@ -310,6 +310,7 @@ function readResults(outDir) {
       warnings,
       skipped: count('SKIPPED') + count('INFO'),
       failures: checks.filter((c) => c.status === 'FAILURE').map((c) => `${c.id}: ${c.errorMessage ?? ''}`.trim()),
+      passedIds: [...new Set(checks.filter((c) => c.status === 'SUCCESS').map((c) => c.id))],
     });
   }
   return byScenario;
@@ -434,6 +435,11 @@ function report({ set, scenarios, direct, gateway, expected }) {
     if (gateway && RANK[gStatus] < RANK[dStatus]) {
       regressions.push(s);
       note = ['REGRESSION', note].filter(Boolean).join('; ');
+    } else if (gateway && RANK[dStatus] > 0 && (g?.passed ?? 0) < (d?.passed ?? 0)) {
+      // Same verdict but fewer checks passed: the suite skipped checks through the gateway
+      // (typically SSE-only checks answered with plain JSON), so coverage was lost.
+      regressions.push(s);
+      note = [`REGRESSION: fewer checks passed (${g?.passed ?? 0} vs ${d?.passed ?? 0})`, note].filter(Boolean).join('; ');
     }
     rows.push([s, cell(d), gateway ? cell(g) : '-', note]);
   }
@@ -468,7 +474,12 @@ function report({ set, scenarios, direct, gateway, expected }) {
     out.push(`regressions through the gateway (${regressions.length}):`);
     for (const s of regressions) {
       out.push(`  - ${s}: direct ${cell(direct.get(s))}, gateway ${cell(gateway.get(s))}`);
-      for (const f of gateway.get(s)?.failures ?? []) out.push(`      ${f.slice(0, 300)}`);
+      const g = gateway.get(s);
+      for (const f of g?.failures ?? []) out.push(`      ${f.slice(0, 300)}`);
+      if (g && !g.failures.length) {
+        const lost = (direct.get(s)?.passedIds ?? []).filter((id) => !g.passedIds.includes(id));
+        if (lost.length) out.push(`      not passed through the gateway (skipped or informational): ${lost.join(', ')}`);
+      }
     }
   }
   if (unexpectedDirect.length) {

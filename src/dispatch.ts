@@ -284,7 +284,6 @@ export class Dispatcher {
     if (!reply.ok) return { jsonrpc: '2.0', id: req.id, error: reply.error };
     let result = reply.result;
     if (this.view.passthrough === undefined) result = mapUris(req.method, result, upstream, router);
-    if (agent.era === 'modern' && result.resultType === undefined) result = { ...result, resultType: 'complete' };
     if (agent.era === 'legacy' && result.resultType !== undefined) {
       const { resultType: _drop, ...rest } = result;
       result = rest;

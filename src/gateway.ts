@@ -13,6 +13,7 @@ import { Dispatcher, resolveTarget, type DispatchView } from './dispatch.js';
 import { Router } from './upstream/route.js';
 import { UpstreamPool, defaultLinkFactory, type LinkFactory, type PoolEvents } from './upstream/pool.js';
 import type { CatalogKind } from './upstream/catalog.js';
+import { GATEWAY_INFO, META } from './upstream/link.js';
 import { allowlistStage } from './stages/allowlist/stage.js';
 import type { AgentRequestChannel, AgentSession } from './downstream/agent.js';
 import type { InvalidMessage, Listener, MessageHandler } from './downstream/handler.js';
@@ -163,7 +164,8 @@ export class Gateway implements MessageHandler {
       return rt.runner.run(ctx, req, async () => ({ rejection: reject('unknown_target', `no upstream offers "${name.slice(0, 200)}"`) }));
     }
     ctx.target = target;
-    return rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, agent));
+    const out = rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, agent));
+    return agent.era === 'modern' ? out.then((r) => modernize(req.method, r)) : out;
   }
 
   initializeResult(requestedVersion: unknown): Params {
@@ -249,6 +251,25 @@ export class Gateway implements MessageHandler {
       latencyMs: 0,
     };
   }
+}
+
+const CACHEABLE = new Set(['server/discover', 'tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+
+/**
+ * What every 2026-07-28 result carries: `resultType`, the server's identity, and cache hints on
+ * cacheable results. Lists are filtered per caller, so they are never `public`.
+ */
+function modernize(method: string, r: JsonRpcResponse): JsonRpcResponse {
+  if ('error' in r) return r;
+  const result: Params = { ...r.result };
+  result.resultType ??= 'complete';
+  const meta = typeof result._meta === 'object' && result._meta !== null ? (result._meta as Params) : {};
+  result._meta = { ...meta, [META.serverInfo]: GATEWAY_INFO };
+  if (CACHEABLE.has(method) && result.resultType === 'complete') {
+    result.ttlMs ??= 0;
+    result.cacheScope = 'private';
+  }
+  return { ...r, result };
 }
 
 function traceIdFrom(traceparent: string | undefined): string | undefined {

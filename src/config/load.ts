@@ -3,7 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { ConfigSchema, type Config } from './schema.js';
+import { ConfigSchema, crossCheck, type Config } from './schema.js';
 
 export interface ConfigProblem {
   path: string;
@@ -65,9 +65,12 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
   const parsed = ConfigSchema.safeParse(interpolated);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      // Bad upstream names get a specific message from crossCheck instead of zod's generic one.
+      if (issue.code === 'invalid_key') continue;
       problems.push({ path: issue.path.length ? issue.path.join('.') : '(root)', message: issue.message });
     }
   }
+  problems.push(...crossCheck(interpolated));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, config: deepFreeze(parsed.data) };
 }

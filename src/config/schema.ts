@@ -111,29 +111,42 @@ export const ConfigSchema = z
     policy: PolicySchema.prefault({}),
     audit: AuditSchema.prefault({}),
     log: LogSchema.prefault({}),
-  })
-  .superRefine((c, ctx) => {
-    const names = new Set(Object.keys(c.upstreams));
-    if (c.routing.passthrough !== undefined && !names.has(c.routing.passthrough)) {
-      ctx.addIssue({ code: 'custom', path: ['routing', 'passthrough'], message: `no upstream named "${c.routing.passthrough}"` });
-    }
-    if (c.routing.passthrough !== undefined && names.size > 1) {
-      ctx.addIssue({ code: 'custom', path: ['routing', 'passthrough'], message: 'passthrough exposes one upstream: configure exactly one' });
-    }
-    for (const name of names) {
-      if (name.includes(c.routing.separator)) {
-        ctx.addIssue({ code: 'custom', path: ['upstreams', name], message: `upstream name contains the separator "${c.routing.separator}"` });
-      }
-    }
-    c.policy.allow.forEach((rule, i) => {
-      if (!names.has(rule.upstream)) {
-        ctx.addIssue({ code: 'custom', path: ['policy', 'allow', i, 'upstream'], message: `no upstream named "${rule.upstream}"` });
-      }
-    });
-    if (c.audit.sink === 'file' && c.audit.path === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['audit', 'path'], message: 'the file sink needs a path' });
-    }
   });
+
+/**
+ * Checks that span sections. They run on the raw input even when the shape has errors, so `validate`
+ * reports every problem at once rather than one layer at a time.
+ */
+export function crossCheck(raw: unknown): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const root = obj(raw);
+  const upstreams = obj(root.upstreams);
+  const routing = obj(root.routing);
+  const names = new Set(Object.keys(upstreams));
+  const separator = typeof routing.separator === 'string' ? routing.separator : '__';
+  for (const name of names) {
+    if (!upstreamName.safeParse(name).success) {
+      out.push({ path: `upstreams.${name}`, message: 'upstream names are 1-32 characters of a-z, 0-9 and "-", starting with a letter' });
+    } else if (name.includes(separator)) {
+      out.push({ path: `upstreams.${name}`, message: `upstream name contains the separator "${separator}"` });
+    }
+  }
+  if (typeof routing.passthrough === 'string') {
+    if (!names.has(routing.passthrough)) out.push({ path: 'routing.passthrough', message: `no upstream named "${routing.passthrough}"` });
+    else if (names.size > 1) out.push({ path: 'routing.passthrough', message: 'passthrough exposes one upstream: configure exactly one' });
+  }
+  const allow = obj(root.policy).allow;
+  if (Array.isArray(allow)) {
+    allow.forEach((rule, i) => {
+      const u = obj(rule).upstream;
+      if (typeof u === 'string' && !names.has(u)) out.push({ path: `policy.allow.${i}.upstream`, message: `no upstream named "${u}"` });
+    });
+  }
+  const audit = obj(root.audit);
+  if (audit.sink === 'file' && audit.path === undefined) out.push({ path: 'audit.path', message: 'the file sink needs a path' });
+  return out;
+}
 
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -196,27 +196,16 @@ export class HttpDownstream {
     const meta = c.kind !== 'response' && isPlainObject(c.msg.params?._meta) ? c.msg.params._meta : undefined;
     const modernVersion = meta?.[META.protocolVersion];
 
-    // ---- 2026-07-28: stateless, version in the body and the header ----
-    if (sessionHeader === undefined && (modernVersion !== undefined || (c.kind === 'request' && c.msg.method === 'server/discover'))) {
+    // ---- 2026-07-28: stateless, version in the body and the header (a session header is ignored) ----
+    if (modernVersion !== undefined || (sessionHeader === undefined && c.kind === 'request' && c.msg.method === 'server/discover')) {
       if (c.kind !== 'request') {
         res.writeHead(202).end();
         return;
       }
-      const requestId = c.msg.id;
-      if (modernVersion !== undefined && versionHeader !== undefined && versionHeader !== modernVersion) {
-        handler.invalid({ transport: 'http', era: 'modern', principal, method: c.msg.method, requestId, reason: 'header_mismatch', detail: 'MCP-Protocol-Version header disagrees with _meta' });
-        this.json(res, 400, errorResponse(requestId, RpcCode.HeaderMismatch, 'MCP-Protocol-Version header does not match the request body'));
-        return;
-      }
-      if (modernVersion !== undefined && modernVersion !== MODERN_VERSION) {
-        handler.invalid({ transport: 'http', era: 'modern', principal, method: c.msg.method, requestId, reason: 'unsupported_version', detail: String(modernVersion).slice(0, 40) });
-        this.json(res, 400, errorResponse(requestId, RpcCode.UnsupportedProtocolVersion, 'Unsupported protocol version', { supported: [MODERN_VERSION, ...SUPPORTED_LEGACY_VERSIONS], requested: modernVersion }));
-        return;
-      }
-      const mcpMethod = header(req, 'mcp-method');
-      if (mcpMethod !== undefined && mcpMethod !== c.msg.method) {
-        handler.invalid({ transport: 'http', era: 'modern', principal, method: c.msg.method, requestId, reason: 'header_mismatch', detail: 'Mcp-Method header disagrees with the body' });
-        this.json(res, 400, errorResponse(requestId, RpcCode.HeaderMismatch, 'Mcp-Method header does not match the request body'));
+      const refusal = checkModernHeaders(req, c.msg, meta);
+      if (refusal) {
+        handler.invalid({ transport: 'http', era: 'modern', principal, method: c.msg.method, requestId: c.msg.id, reason: refusal.reason, detail: refusal.error.message });
+        this.json(res, refusal.status, { jsonrpc: '2.0', id: c.msg.id, error: refusal.error });
         return;
       }
       if (c.msg.method === 'subscriptions/listen') return this.listen2026(req, res, c.msg, principal);
@@ -336,7 +325,8 @@ export class HttpDownstream {
     };
     try {
       const response = await this.opts.handler.request(channel, msg, 'http', header(req, 'traceparent'));
-      stream.finish(response);
+      // 2026-07-28: an unknown method is a 404, everything else answers 200 with the JSON-RPC outcome.
+      stream.finish(response, who.era === 'modern' && 'error' in response && response.error.code === RpcCode.MethodNotFound ? 404 : 200);
     } finally {
       res.off('close', onClose);
       session?.inFlight.delete(msg.id);
@@ -450,6 +440,54 @@ export class HttpDownstream {
   }
 }
 
+/** Methods the 2026-07-28 era removed; a modern request naming one gets 404 / -32601. */
+const NOT_IN_2026 = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'notifications/initialized']);
+const NAMED = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
+type ModernRefusal = { status: number; reason: string; error: { code: number; message: string; data?: unknown } };
+
+/**
+ * The 2026-07-28 header rules, checked in the order the spec's probes need: headers present and equal
+ * to the body (-32020) before version support (-32022), then the envelope (-32602).
+ */
+function checkModernHeaders(req: http.IncomingMessage, msg: JsonRpcRequest, meta: Params | undefined): ModernRefusal | undefined {
+  const bodyVersion = meta?.[META.protocolVersion];
+  const headerVersion = header(req, 'mcp-protocol-version')?.trim();
+  const mismatch = (message: string): ModernRefusal => ({ status: 400, reason: 'header_mismatch', error: { code: RpcCode.HeaderMismatch, message: `Bad Request: ${message}` } });
+  if (bodyVersion !== undefined) {
+    if (headerVersion === undefined) return mismatch('MCP-Protocol-Version header is required');
+    if (headerVersion !== bodyVersion) return mismatch('MCP-Protocol-Version header does not match _meta');
+    const method = header(req, 'mcp-method')?.trim();
+    if (method === undefined) return mismatch('Mcp-Method header is required');
+    if (method !== msg.method) return mismatch('Mcp-Method header does not match the body');
+    if (NAMED.has(msg.method)) {
+      const raw = header(req, 'mcp-name')?.trim();
+      const name = raw === undefined ? undefined : decodeSentinel(raw);
+      const body = msg.method === 'resources/read' ? msg.params?.uri : msg.params?.name;
+      if (name === undefined) return mismatch('Mcp-Name header is required (or not valid Base64)');
+      if (name !== body) return mismatch('Mcp-Name header does not match the body');
+    }
+    if (bodyVersion !== MODERN_VERSION) {
+      return { status: 400, reason: 'unsupported_version', error: { code: RpcCode.UnsupportedProtocolVersion, message: `Unsupported protocol version: ${String(bodyVersion).slice(0, 40)}`, data: { supported: [MODERN_VERSION, ...SUPPORTED_LEGACY_VERSIONS], requested: bodyVersion } } };
+    }
+    if (!isPlainObject(meta?.[META.clientCapabilities])) {
+      return { status: 400, reason: 'invalid_params', error: { code: RpcCode.InvalidParams, message: 'Invalid params: _meta must carry clientCapabilities' } };
+    }
+  }
+  if (NOT_IN_2026.has(msg.method)) {
+    return { status: 404, reason: 'unknown_method', error: { code: RpcCode.MethodNotFound, message: `Method not found: ${msg.method} is not part of 2026-07-28` } };
+  }
+  return undefined;
+}
+
+/** `=?base64?…?=` carries values that are not plain visible ASCII; anything else is literal. */
+function decodeSentinel(v: string): string | undefined {
+  const m = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/.exec(v);
+  if (!m) return v.startsWith('=?base64?') ? undefined : v;
+  if (m[1]!.length % 4 !== 0) return undefined;
+  return Buffer.from(m[1]!, 'base64').toString('utf8');
+}
+
 /** JSON by default; becomes SSE the first time a message must be sent before the final response. */
 class LazyStream {
   private sse = false;
@@ -471,7 +509,7 @@ class LazyStream {
     this.res.write(sseFrame(JSON.stringify(msg), randomBytes(6).toString('base64url')));
   }
 
-  finish(response: JsonRpcResponse): void {
+  finish(response: JsonRpcResponse, status = 200): void {
     if (this.ended || this.res.writableEnded) return;
     this.ended = true;
     const text = JSON.stringify(response);
@@ -480,7 +518,7 @@ class LazyStream {
       this.open.delete(this.res);
       return;
     }
-    this.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
   }
 }
 

@@ -459,5 +459,6 @@ function readBody(message: http.IncomingMessage, limit: number): Promise<string>
 
 /** `Mcp-Name` must be header-safe; anything else goes Base64 with the spec's sentinel. */
 function headerSafe(v: string): string {
-  return /^[\x20-\x7e]*$/.test(v) && v.trim() === v ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
+  const plain = /^[\x20-\x7e]*$/.test(v) && v.trim() === v && !/^=\?base64\?.*\?=$/.test(v);
+  return plain ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
 }

@@ -49,15 +49,24 @@ export class Connection {
   }
 
   async refresh(kinds: CatalogKind[]): Promise<CatalogKind[]> {
+    // A list_changed can arrive before the first full read (server-everything sends one during its
+    // handshake). Re-reading only `kinds` then would leave a partial catalog standing in for the full
+    // one, so the first read is always a full one, and a read in progress is waited for.
+    if (this.loading) await this.loading.catch(() => undefined);
+    if (!this.catalog) {
+      await this.getCatalog();
+      return kinds;
+    }
     const server = await this.server();
     const before = this.catalog;
-    const next: Catalog = before ? { ...before } : { tools: [], prompts: [], resources: [], resourceTemplates: [] };
+    const fresh: Partial<Catalog> = {};
     const changed: CatalogKind[] = [];
     for (const k of kinds) {
-      next[k] = await fetchList(this.link, server, k, this.timeoutMs);
-      if (!before || JSON.stringify(before[k]) !== JSON.stringify(next[k])) changed.push(k);
+      fresh[k] = await fetchList(this.link, server, k, this.timeoutMs);
+      if (JSON.stringify(before[k]) !== JSON.stringify(fresh[k])) changed.push(k);
     }
-    this.catalog = next;
+    // Merged onto the latest catalog, so concurrent refreshes of other kinds are not undone.
+    this.catalog = { ...(this.catalog ?? before), ...fresh };
     return changed;
   }
 }
