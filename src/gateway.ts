@@ -164,8 +164,32 @@ export class Gateway implements MessageHandler {
       return rt.runner.run(ctx, req, async () => ({ rejection: reject('unknown_target', `no upstream offers "${name.slice(0, 200)}"`) }));
     }
     ctx.target = target;
-    const out = rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, agent));
+    const out = rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, this.audited(agent, ctx, rt.runner)));
     return agent.era === 'modern' ? out.then((r) => modernize(req.method, r)) : out;
+  }
+
+  /**
+   * Messages the gateway sends to the agent during a request (progress, server→client requests) are
+   * messages too: each gets its own audit record, linked by trace id to the request that caused it.
+   */
+  private audited(agent: AgentRequestChannel, parent: Ctx, runner: Runner): AgentRequestChannel {
+    const child = (method: string): Ctx => ({ ...this.ctx(parent.transport, parent.era, parent.principal, parent.session, method), traceId: parent.traceId, target: parent.target });
+    const ask = agent.ask;
+    return {
+      ...agent,
+      notify: (n) => {
+        runner.noteNotification(child(n.method), n, 'outbound');
+        agent.notify(n);
+      },
+      ask:
+        ask &&
+        (async (method, params) => {
+          const c = child(method);
+          const r = await ask(method, params);
+          runner.note(c, 'response', 'outbound', 'error' in r ? 'failed' : 'delivered', { detail: `server→client ${method}`, requestId: r.id });
+          return r;
+        }),
+    };
   }
 
   initializeResult(requestedVersion: unknown): Params {
