@@ -13,6 +13,7 @@ import type { AgentRequestChannel } from './downstream/agent.js';
 import type { Router } from './upstream/route.js';
 import type { UpstreamPool } from './upstream/pool.js';
 import type { CatalogKind } from './upstream/catalog.js';
+import { paramHeaderMismatch, paramHeadersFor } from './protocol/param-headers.js';
 import { GATEWAY_INFO, LATEST_LEGACY_VERSION, META, MODERN_VERSION, SUPPORTED_LEGACY_VERSIONS, type CallOptions, type UpstreamReply } from './upstream/link.js';
 
 export interface DispatchView {
@@ -39,6 +40,8 @@ export const GATEWAY_CAPABILITIES: Params = Object.freeze({
 });
 
 const MAX_INPUT_ROUNDS = 8;
+/** Envelope keys that describe one hop; each link sets its own. */
+const HOP_KEYS = new Set<string>([META.protocolVersion, META.clientCapabilities, META.clientInfo]);
 const PARK_TTL_MS = 10 * 60 * 1000;
 const STATE_PREFIX = 'pcs1.';
 
@@ -97,8 +100,7 @@ export class Dispatcher {
       case 'server/discover':
         return { response: successResponse(req.id, this.discoverResult()) };
       case 'logging/setLevel':
-        if (agent.session && typeof req.params?.level === 'string') agent.session.logLevel = req.params.level;
-        return { response: successResponse(req.id, {}) };
+        return this.setLevel(req, agent);
       case 'tools/call':
       case 'prompts/get':
       case 'resources/read':
@@ -106,7 +108,7 @@ export class Dispatcher {
         return this.call(ctx, req, agent);
       case 'resources/subscribe':
       case 'resources/unsubscribe': {
-        const fwd = await this.call(ctx, req, agent);
+        const fwd = await this.subscribe(ctx, req, agent);
         if ('response' in fwd && !('error' in fwd.response) && agent.session && typeof req.params?.uri === 'string') {
           if (req.method === 'resources/subscribe') agent.session.subscriptions.add(req.params.uri);
           else agent.session.subscriptions.delete(req.params.uri);
@@ -116,6 +118,42 @@ export class Dispatcher {
       default:
         return { rejection: reject('unknown_method', `"${req.method.slice(0, 80)}" is not supported by this gateway`) };
     }
+  }
+
+  /**
+   * The agent's log level: kept on its session (2026-07-28 upstreams get it per request in `_meta`) and
+   * passed to the legacy upstreams this agent uses.
+   */
+  private async setLevel(req: JsonRpcRequest, agent: AgentRequestChannel): Promise<Forwarded> {
+    const level = req.params?.level;
+    if (typeof level !== 'string') return { rejection: reject('invalid_params', 'level must be a string') };
+    if (agent.session) agent.session.logLevel = level;
+    await Promise.all(
+      [...this.view.pools.values()].map(async (pool) => {
+        const conn = pool.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
+        const server = conn.link.server;
+        if (server?.era === 'legacy' && isPlainObject(server.capabilities.logging)) {
+          await conn.link.request('logging/setLevel', { level }, { timeoutMs: pool.cfg.timeoutMs }).catch(() => undefined);
+        }
+      }),
+    );
+    return { response: successResponse(req.id, {}) };
+  }
+
+  /** Legacy resources/subscribe; a 2026-07-28 upstream gets it as a listen-stream subscription instead. */
+  private async subscribe(ctx: Ctx, req: JsonRpcRequest, agent: AgentRequestChannel): Promise<Forwarded> {
+    const target = ctx.target;
+    const pool = target && this.view.pools.get(target.upstream);
+    if (target && pool) {
+      const conn = pool.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
+      if (conn.link.server?.era === 'modern') {
+        if (!conn.link.subscribe?.(target.name, req.method === 'resources/subscribe')) {
+          return { rejection: reject('unknown_method', 'this upstream does not support resource subscriptions') };
+        }
+        return { response: successResponse(req.id, {}) };
+      }
+    }
+    return this.call(ctx, req, agent);
   }
 
   initializeResult(requestedVersion: unknown): Params {
@@ -199,7 +237,7 @@ export class Dispatcher {
     if (resumed === null) return { rejection: reject('invalid_params', 'requestState is invalid, expired or belongs to another caller') };
 
     const conn = pool.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
-    const params = this.upstreamParams(req.method, req.params ?? {}, target);
+    const params = this.upstreamParams(req.method, req.params ?? {}, target, agent.session?.logLevel);
     let server;
     try {
       server = await conn.server();
@@ -207,7 +245,17 @@ export class Dispatcher {
       return { rejection: failureToRejection(target.upstream, err) };
     }
     const router = this.view.router;
+    let headers: Record<string, string> | undefined;
+    if (req.method === 'tools/call') {
+      const def = conn.tool(target.name);
+      if (def && agent.paramHeaders) {
+        const mismatch = paramHeaderMismatch(def, params.arguments, agent.paramHeaders);
+        if (mismatch) return { rejection: reject('header_mismatch', mismatch) };
+      }
+      if (def && server.era === 'modern') headers = paramHeadersFor(def, params.arguments);
+    }
     const opts: CallOptions = {
+      headers,
       timeoutMs: pool.cfg.timeoutMs,
       signal: agent.signal,
       owner: agent.session?.id ?? agent.principal.subject,
@@ -260,7 +308,7 @@ export class Dispatcher {
   }
 
   /** The upstream's own names in place of the exposed ones. */
-  private upstreamParams(method: string, params: Params, target: Target): Params {
+  private upstreamParams(method: string, params: Params, target: Target, logLevel?: string): Params {
     const out: Params = { ...params };
     if (method === 'tools/call' || method === 'prompts/get') out.name = target.name;
     else if (method === 'completion/complete' && isPlainObject(params.ref)) {
@@ -269,9 +317,10 @@ export class Dispatcher {
     if (isPlainObject(out._meta)) {
       // Protocol-era keys describe the agent's hop, not ours; the link sets its own.
       const meta: Params = {};
-      for (const [k, v] of Object.entries(out._meta)) if (!k.startsWith('io.modelcontextprotocol/')) meta[k] = v;
+      for (const [k, v] of Object.entries(out._meta)) if (!HOP_KEYS.has(k)) meta[k] = v;
       out._meta = meta;
     }
+    if (logLevel !== undefined) out._meta = { ...(isPlainObject(out._meta) ? out._meta : {}), [META.logLevel]: logLevel };
     delete out.inputResponses;
     delete out.requestState;
     if (isPlainObject(params.inputResponses)) out.inputResponses = params.inputResponses;

@@ -31,4 +31,6 @@ export interface AgentRequestChannel {
   notify(n: JsonRpcNotification): void;
   /** A server→client request on this request's stream; undefined when the agent cannot take one. */
   ask: ((method: string, params: Params | undefined) => Promise<JsonRpcResponse>) | undefined;
+  /** 2026-07-28 `Mcp-Param-*` headers (lower-case name → raw value), checked against the arguments. */
+  paramHeaders?: ReadonlyMap<string, string>;
 }

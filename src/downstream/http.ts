@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { classify, errorResponse, isPlainObject, RpcCode, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.js';
 import { sseFrame } from '../protocol/sse.js';
+import { decodeHeaderValue } from '../protocol/param-headers.js';
 import { ANONYMOUS, type Principal } from '../pipeline/types.js';
 import type { Config } from '../config/schema.js';
 import { META, MODERN_VERSION, SUPPORTED_LEGACY_VERSIONS } from '../upstream/link.js';
@@ -38,6 +39,7 @@ export class HttpDownstream {
   private readonly sessions = new Map<string, LegacySession>();
   private readonly allowedHosts: Set<string>;
   private readonly allowedOrigins: Set<string>;
+  private readonly loopbackOrigins: boolean;
   private sweeper: NodeJS.Timeout | undefined;
   private draining = false;
   private readonly openStreams = new Set<http.ServerResponse>();
@@ -47,6 +49,9 @@ export class HttpDownstream {
     const loopback = LOOPBACK_HOSTS.includes(l.host);
     this.allowedHosts = new Set((l.allowedHosts ?? (loopback ? LOOPBACK_HOSTS : [l.host])).map((h) => h.toLowerCase()));
     this.allowedOrigins = new Set(l.allowedOrigins.map((o) => o.toLowerCase()));
+    // Bound to loopback, pages served from loopback (any port) are local clients such as inspectors;
+    // DNS rebinding is about foreign names resolving to us, and those stay refused.
+    this.loopbackOrigins = loopback;
     this.server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 30_000 }, (req, res) => {
       this.route(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.json(res, 500, errorResponse(null, RpcCode.InternalError, 'Internal gateway error'));
@@ -139,7 +144,9 @@ export class HttpDownstream {
     const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
     if (!this.allowedHosts.has(hostname)) return `Host "${host.slice(0, 100)}" is not allowed`;
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.allowedOrigins.has(origin.toLowerCase())) return `Origin "${origin.slice(0, 100)}" is not allowed`;
+    if (origin !== undefined && !this.allowedOrigins.has(origin.toLowerCase()) && !(this.loopbackOrigins && isLoopbackOrigin(origin))) {
+      return `Origin "${origin.slice(0, 100)}" is not allowed`;
+    }
     return undefined;
   }
 
@@ -195,9 +202,12 @@ export class HttpDownstream {
     const versionHeader = header(req, 'mcp-protocol-version');
     const meta = c.kind !== 'response' && isPlainObject(c.msg.params?._meta) ? c.msg.params._meta : undefined;
     const modernVersion = meta?.[META.protocolVersion];
+    // A request is 2026-07-28 when its envelope or its version header says so (a legacy version header
+    // after initialize always comes with a session id).
+    const modernHeader = versionHeader !== undefined && !(SUPPORTED_LEGACY_VERSIONS as readonly string[]).includes(versionHeader.trim());
 
     // ---- 2026-07-28: stateless, version in the body and the header (a session header is ignored) ----
-    if (modernVersion !== undefined || (sessionHeader === undefined && c.kind === 'request' && c.msg.method === 'server/discover')) {
+    if (modernVersion !== undefined || (sessionHeader === undefined && c.kind !== 'response' && (modernHeader || c.msg.method === 'server/discover'))) {
       if (c.kind !== 'request') {
         res.writeHead(202).end();
         return;
@@ -322,11 +332,11 @@ export class HttpDownstream {
       signal: ac.signal,
       notify: (n) => stream.send(n),
       ask: session && canStream ? (method, params) => this.ask(session, stream, method, params, ac.signal) : undefined,
+      paramHeaders: who.era === 'modern' ? paramHeaders(req) : undefined,
     };
     try {
       const response = await this.opts.handler.request(channel, msg, 'http', header(req, 'traceparent'));
-      // 2026-07-28: an unknown method is a 404, everything else answers 200 with the JSON-RPC outcome.
-      stream.finish(response, who.era === 'modern' && 'error' in response && response.error.code === RpcCode.MethodNotFound ? 404 : 200);
+      stream.finish(response, who.era === 'modern' ? modernStatus(response) : 200);
     } finally {
       res.off('close', onClose);
       session?.inFlight.delete(msg.id);
@@ -440,6 +450,21 @@ export class HttpDownstream {
   }
 }
 
+/** 2026-07-28 puts some JSON-RPC errors on the HTTP status line too. */
+function modernStatus(r: JsonRpcResponse): number {
+  if (!('error' in r)) return 200;
+  switch (r.error.code) {
+    case RpcCode.MethodNotFound:
+      return 404;
+    case RpcCode.HeaderMismatch:
+    case RpcCode.MissingClientCapability:
+    case RpcCode.UnsupportedProtocolVersion:
+      return 400;
+    default:
+      return 200;
+  }
+}
+
 /** Methods the 2026-07-28 era removed; a modern request naming one gets 404 / -32601. */
 const NOT_IN_2026 = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'notifications/initialized']);
 const NAMED = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -454,38 +479,30 @@ function checkModernHeaders(req: http.IncomingMessage, msg: JsonRpcRequest, meta
   const bodyVersion = meta?.[META.protocolVersion];
   const headerVersion = header(req, 'mcp-protocol-version')?.trim();
   const mismatch = (message: string): ModernRefusal => ({ status: 400, reason: 'header_mismatch', error: { code: RpcCode.HeaderMismatch, message: `Bad Request: ${message}` } });
-  if (bodyVersion !== undefined) {
-    if (headerVersion === undefined) return mismatch('MCP-Protocol-Version header is required');
-    if (headerVersion !== bodyVersion) return mismatch('MCP-Protocol-Version header does not match _meta');
-    const method = header(req, 'mcp-method')?.trim();
-    if (method === undefined) return mismatch('Mcp-Method header is required');
-    if (method !== msg.method) return mismatch('Mcp-Method header does not match the body');
-    if (NAMED.has(msg.method)) {
-      const raw = header(req, 'mcp-name')?.trim();
-      const name = raw === undefined ? undefined : decodeSentinel(raw);
-      const body = msg.method === 'resources/read' ? msg.params?.uri : msg.params?.name;
-      if (name === undefined) return mismatch('Mcp-Name header is required (or not valid Base64)');
-      if (name !== body) return mismatch('Mcp-Name header does not match the body');
-    }
-    if (bodyVersion !== MODERN_VERSION) {
-      return { status: 400, reason: 'unsupported_version', error: { code: RpcCode.UnsupportedProtocolVersion, message: `Unsupported protocol version: ${String(bodyVersion).slice(0, 40)}`, data: { supported: [MODERN_VERSION, ...SUPPORTED_LEGACY_VERSIONS], requested: bodyVersion } } };
-    }
-    if (!isPlainObject(meta?.[META.clientCapabilities])) {
-      return { status: 400, reason: 'invalid_params', error: { code: RpcCode.InvalidParams, message: 'Invalid params: _meta must carry clientCapabilities' } };
-    }
+  // A dual-era client may probe with a bare server/discover: no header, no envelope.
+  if (headerVersion === undefined && bodyVersion === undefined && msg.method === 'server/discover') return undefined;
+  if (headerVersion === undefined) return mismatch('MCP-Protocol-Version header is required');
+  if (bodyVersion === undefined || !isPlainObject(meta?.[META.clientCapabilities])) {
+    return { status: 400, reason: 'invalid_params', error: { code: RpcCode.InvalidParams, message: 'Invalid params: _meta must carry protocolVersion and clientCapabilities' } };
+  }
+  if (headerVersion !== bodyVersion) return mismatch('MCP-Protocol-Version header does not match _meta');
+  const method = header(req, 'mcp-method')?.trim();
+  if (method === undefined) return mismatch('Mcp-Method header is required');
+  if (method !== msg.method) return mismatch('Mcp-Method header does not match the body');
+  if (NAMED.has(msg.method)) {
+    const raw = header(req, 'mcp-name')?.trim();
+    const name = raw === undefined ? undefined : decodeHeaderValue(raw);
+    const body = msg.method === 'resources/read' ? msg.params?.uri : msg.params?.name;
+    if (name === undefined) return mismatch('Mcp-Name header is required (or not valid Base64)');
+    if (name !== body) return mismatch('Mcp-Name header does not match the body');
+  }
+  if (bodyVersion !== MODERN_VERSION) {
+    return { status: 400, reason: 'unsupported_version', error: { code: RpcCode.UnsupportedProtocolVersion, message: `Unsupported protocol version: ${String(bodyVersion).slice(0, 40)}`, data: { supported: [MODERN_VERSION, ...SUPPORTED_LEGACY_VERSIONS], requested: bodyVersion } } };
   }
   if (NOT_IN_2026.has(msg.method)) {
     return { status: 404, reason: 'unknown_method', error: { code: RpcCode.MethodNotFound, message: `Method not found: ${msg.method} is not part of 2026-07-28` } };
   }
   return undefined;
-}
-
-/** `=?base64?…?=` carries values that are not plain visible ASCII; anything else is literal. */
-function decodeSentinel(v: string): string | undefined {
-  const m = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/.exec(v);
-  if (!m) return v.startsWith('=?base64?') ? undefined : v;
-  if (m[1]!.length % 4 !== 0) return undefined;
-  return Buffer.from(m[1]!, 'base64').toString('utf8');
 }
 
 /** JSON by default; becomes SSE the first time a message must be sent before the final response. */
@@ -519,6 +536,24 @@ class LazyStream {
       return;
     }
     this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  }
+}
+
+/** `Mcp-Param-*` headers of a 2026-07-28 request, keyed by lower-case parameter name. */
+function paramHeaders(req: http.IncomingMessage): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k.startsWith('mcp-param-') && typeof v === 'string') out.set(k.slice('mcp-param-'.length), v.trim());
+  }
+  return out;
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK_HOSTS.includes(u.hostname);
+  } catch {
+    return false;
   }
 }
 

@@ -12,6 +12,7 @@ import https from 'node:https';
 import { UpstreamFailure } from '../errors.js';
 import { classify, errorResponse, isPlainObject, RpcCode, type JsonRpcMessage, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/jsonrpc.js';
 import { SseParser } from '../protocol/sse.js';
+import { encodeHeaderValue } from '../protocol/param-headers.js';
 import type { UpstreamConfig } from '../config/schema.js';
 import { META, MODERN_VERSION, type CallOptions, type LinkEvent, type ServerDescription, type UpstreamLink, type UpstreamReply } from './link.js';
 import { negotiate, modernMeta } from './handshake.js';
@@ -36,6 +37,7 @@ export class HttpLink implements UpstreamLink {
   private readonly agent: http.Agent;
   private listenAbort: AbortController | undefined;
   private readonly listenBackoff = new Backoff(500, 30_000, 1_000_000);
+  private readonly resourceSubscriptions = new Set<string>();
 
   constructor(
     readonly upstream: string,
@@ -103,6 +105,19 @@ export class HttpLink implements UpstreamLink {
     this.post(body, {}, undefined, 10_000)
       .then((x) => x.message.resume())
       .catch((err: unknown) => this.emit({ type: 'log', level: 'warn', message: 'notification to upstream failed', detail: { upstream: this.upstream, method, error: String(err) } }));
+  }
+
+  /** Add or drop a resource subscription; the listen stream is reopened with the new set. */
+  subscribe(uri: string, on: boolean): boolean {
+    if (this.server?.era !== 'modern') return false;
+    const had = this.resourceSubscriptions.has(uri);
+    if (on) this.resourceSubscriptions.add(uri);
+    else this.resourceSubscriptions.delete(uri);
+    if (had !== on) {
+      this.listenAbort?.abort();
+      this.openNotificationStream();
+    }
+    return true;
   }
 
   async close(): Promise<void> {
@@ -192,6 +207,7 @@ export class HttpLink implements UpstreamLink {
     const body: JsonRpcRequest = outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
     const extra: Record<string, string> = {};
     if (opts.traceparent) extra.traceparent = opts.traceparent;
+    if (opts.headers) Object.assign(extra, opts.headers);
     if (this.server?.era === 'modern' || (handshake && method === 'server/discover')) {
       extra['mcp-protocol-version'] = MODERN_VERSION;
       extra['mcp-method'] = method;
@@ -359,7 +375,12 @@ export class HttpLink implements UpstreamLink {
         method: 'subscriptions/listen',
         params: {
           _meta: modernMeta(this.clientCapabilities),
-          notifications: { toolsListChanged: listChanged('tools'), promptsListChanged: listChanged('prompts'), resourcesListChanged: listChanged('resources') },
+          notifications: {
+            toolsListChanged: listChanged('tools'),
+            promptsListChanged: listChanged('prompts'),
+            resourcesListChanged: listChanged('resources'),
+            ...(this.resourceSubscriptions.size > 0 ? { resourceSubscriptions: [...this.resourceSubscriptions] } : {}),
+          },
         },
       });
       req = this.transport().request(this.url, {
@@ -457,8 +478,5 @@ function readBody(message: http.IncomingMessage, limit: number): Promise<string>
   });
 }
 
-/** `Mcp-Name` must be header-safe; anything else goes Base64 with the spec's sentinel. */
-function headerSafe(v: string): string {
-  const plain = /^[\x20-\x7e]*$/.test(v) && v.trim() === v && !/^=\?base64\?.*\?=$/.test(v);
-  return plain ? v : `=?base64?${Buffer.from(v, 'utf8').toString('base64')}?=`;
-}
+/** `Mcp-Name` must be header-safe. */
+const headerSafe = encodeHeaderValue;

@@ -24,6 +24,8 @@ export interface CallOptions {
   onServerRequest?: (r: JsonRpcRequest) => Promise<JsonRpcResponse>;
   /** W3C trace context to propagate on HTTP upstreams. */
   traceparent?: string;
+  /** Extra HTTP headers for this call (2026-07-28 `Mcp-Param-*`). */
+  headers?: Record<string, string>;
   /** Client capabilities the calling agent declared (per request in the 2026-07-28 era). */
   clientCapabilities?: Params;
 }
@@ -43,6 +45,8 @@ export interface UpstreamLink {
   start(): Promise<ServerDescription>;
   request(method: string, params: Params | undefined, opts: CallOptions): Promise<UpstreamReply>;
   notify(method: string, params?: Params): void;
+  /** 2026-07-28 upstreams: resource subscriptions ride the `subscriptions/listen` stream. */
+  subscribe?(uri: string, on: boolean): boolean;
   close(): Promise<void>;
 }
 

@@ -29,6 +29,20 @@ export class Connection {
     private readonly timeoutMs: number,
   ) {}
 
+  private toolIndex: { of: Catalog; byName: Map<string, Params> } | undefined;
+
+  /** A tool's definition as this connection last listed it. */
+  tool(name: string): Params | undefined {
+    const catalog = this.catalog;
+    if (!catalog) return undefined;
+    if (this.toolIndex?.of !== catalog) {
+      const byName = new Map<string, Params>();
+      for (const t of catalog.tools) if (typeof t.name === 'string') byName.set(t.name, t);
+      this.toolIndex = { of: catalog, byName };
+    }
+    return this.toolIndex.byName.get(name);
+  }
+
   async server(): Promise<ServerDescription> {
     return this.link.server ?? (await this.link.start());
   }
