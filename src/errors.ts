@@ -10,6 +10,8 @@ import { RpcCode, errorResponse, type JsonRpcFailure, type RequestId } from './p
 /** Stable reasons an agent (or a test) can match on. Never renumber. */
 export const Rejections = {
   denied: { code: -32001, message: 'Denied by policy' },
+  insufficient_scope: { code: -32001, message: 'Insufficient scope' },
+  unauthenticated: { code: -32001, message: 'Authentication required' },
   unknown_target: { code: RpcCode.InvalidParams, message: 'Unknown tool, prompt or resource' },
   upstream_unavailable: { code: -32003, message: 'Upstream server unavailable' },
   upstream_timeout: { code: -32004, message: 'Upstream server timed out' },

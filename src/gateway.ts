@@ -14,14 +14,14 @@ import { Router } from './upstream/route.js';
 import { UpstreamPool, defaultLinkFactory, type LinkFactory, type PoolEvents } from './upstream/pool.js';
 import type { CatalogKind } from './upstream/catalog.js';
 import { GATEWAY_INFO, META } from './upstream/link.js';
-import { allowlistStage } from './stages/allowlist/stage.js';
+import { authorizeStage } from './stages/authorize/stage.js';
+import { compilePolicy } from './policy/compile.js';
 import type { AgentRequestChannel, AgentSession } from './downstream/agent.js';
 import type { InvalidMessage, Listener, MessageHandler } from './downstream/handler.js';
 import type { Logger } from './telemetry/log.js';
 
 /**
- * The request stages, in order. Today: the allow-list (deny by default). As stages arrive they slot in
- * here, each where its comment says:
+ * The request stages, in order. As stages arrive they slot in here, each where its comment says:
  *   authorize (policy) — first, so nothing below ever spends effort or quota on a call that is not allowed;
  *   flow rules        — after authorize: sequence rules refine an allowed call, they never grant one;
  *   rate limits       — after every deny-stage, so a denied call spends no quota;
@@ -30,7 +30,7 @@ import type { Logger } from './telemetry/log.js';
  * Response stages run in the same array order on the way back.
  */
 export function buildStages(config: Config): Stage[] {
-  return [allowlistStage(config.policy.allow)];
+  return [authorizeStage(compilePolicy(config.policy))];
 }
 
 interface Runtime {
@@ -164,6 +164,11 @@ export class Gateway implements MessageHandler {
       return rt.runner.run(ctx, req, async () => ({ rejection: reject('unknown_target', `no upstream offers "${name.slice(0, 200)}"`) }));
     }
     ctx.target = target;
+    if (target?.kind === 'tool') {
+      // The listed definition (its annotations) is an input to conditions: a hint, never a grant.
+      const pool = rt.pools.get(target.upstream);
+      ctx.definition = pool?.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities).tool(target.name);
+    }
     const out = rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, this.audited(agent, ctx, rt.runner)));
     return agent.era === 'modern' ? out.then((r) => modernize(req.method, r)) : out;
   }

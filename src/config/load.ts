@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigSchema, crossCheck, type Config } from './schema.js';
+import { compilePolicy, PolicyError } from '../policy/compile.js';
 
 export interface ConfigProblem {
   path: string;
@@ -71,6 +72,15 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
     }
   }
   problems.push(...crossCheck(interpolated));
+  if (problems.length === 0 && parsed.success) {
+    // Conditions compile here too, so `validate` and a reload refuse an invalid expression by its path.
+    try {
+      compilePolicy(parsed.data.policy);
+    } catch (err) {
+      if (err instanceof PolicyError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
   return { ok: true, config: deepFreeze(parsed.data) };
 }

@@ -87,15 +87,71 @@ export const AllowRuleSchema = z.strictObject({
   tools: patternList.describe('Tool-name patterns ("*" matches any run of characters) in the upstream\'s own names.'),
   prompts: patternList,
   resources: patternList.describe('Resource URI patterns in the upstream\'s own URIs.'),
+  when: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('A CEL condition over args, principal {sub, roles, scopes, tenant, client}, tool {name, annotations} and upstream; compiled at load.'),
+  limits: z
+    .strictObject({ maxItems: z.number().int().min(0).max(1_000_000).optional().describe('Cap on the content items a result may return.') })
+    .optional(),
 });
 
+const roleName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'role names are 1-64 characters of A-Z a-z 0-9 _ . : -');
+
 export const PolicySchema = z.strictObject({
-  allow: z.array(AllowRuleSchema).default([]).describe('The allow-list: anything not listed is neither listed nor callable.'),
+  allow: z.array(AllowRuleSchema).default([]).describe('Grants for every caller. Anything no rule grants is neither listed nor callable.'),
+  roles: z.record(roleName, z.array(AllowRuleSchema)).default({}).describe('Grants per role (roles come from the token, the API key or identity.stdio).'),
+  tiers: z
+    .strictObject({ read: z.string().min(1).optional(), write: z.string().min(1).optional(), admin: z.string().min(1).optional() })
+    .default({})
+    .describe('OAuth scope required for each tier; a token without it gets 403 insufficient_scope (step-up).'),
+  toolTiers: z
+    .array(z.strictObject({ upstream: upstreamName, tools: z.array(z.string().min(1)).min(1), tier: z.enum(['read', 'write', 'admin']) }))
+    .default([])
+    .describe('Which tools belong to which tier. Annotations such as readOnlyHint are hints, never a tier.'),
+  defaultTier: z.enum(['read', 'write', 'admin']).default('write').describe('Tier of tools no toolTiers entry names.'),
 });
 
 export const AuditSchema = z.strictObject({
   sink: z.enum(['log', 'file', 'memory', 'none']).default('log'),
   path: z.string().min(1).optional(),
+});
+
+export const IdentitySchema = z.strictObject({
+  resource: z.url().describe('The canonical URI of this gateway (RFC 8707): the audience every accepted token must carry.'),
+  rolesClaim: z.string().min(1).default('roles').describe('Claim holding the roles (a dotted path such as realm_access.roles).'),
+  tenantClaim: z.string().min(1).default('tenant'),
+  scopesSupported: z.array(z.string().min(1)).default([]),
+  cacheMaxSec: z.number().int().min(1).max(86_400).default(300).describe('A verified token is cached until it expires, at most this long.'),
+  oauth: z
+    .strictObject({
+      issuer: z.string().min(1),
+      jwksUri: z.url(),
+      algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+      clockToleranceSec: z.number().int().min(0).max(300).default(30),
+      jwksTimeoutMs: durationMs.default(5000),
+      introspection: z
+        .strictObject({ url: z.url(), clientId: z.string().min(1), clientSecret: z.string().min(1), timeoutMs: durationMs.default(5000) })
+        .optional()
+        .describe('RFC 7662 introspection for opaque tokens.'),
+    })
+    .optional(),
+  apiKeys: z.strictObject({ file: z.string().min(1).describe('JSON file of hashed API keys, managed with `portcullis keys`.') }).optional(),
+  builtin: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      issuer: z.string().min(1).default('urn:portcullis:builtin'),
+      keyFile: z.string().min(1).default('./.portcullis/issuer.key').describe('Ed25519 private key (PEM), created on first use with mode 0600.'),
+      key: z.string().min(1).optional().describe('The private key itself (PEM), for example from ${secret:...}; overrides keyFile.'),
+      maxTtlSec: z.number().int().min(60).max(86_400).default(3600),
+    })
+    .prefault({}),
+  stdio: z
+    .strictObject({ roles: z.array(z.string().min(1)).default([]), scopes: z.array(z.string().min(1)).default([]) })
+    .prefault({})
+    .describe('The principal of `portcullis stdio` when no PORTCULLIS_TOKEN is given: the local user with these roles.'),
 });
 
 export const LogSchema = z.strictObject({
@@ -109,6 +165,7 @@ export const ConfigSchema = z
     upstreams: z.record(upstreamName, UpstreamSchema).default({}),
     routing: RoutingSchema.prefault({}),
     policy: PolicySchema.prefault({}),
+    identity: IdentitySchema.optional().describe('Without this section every caller is anonymous: for local use only.'),
     audit: AuditSchema.prefault({}),
     log: LogSchema.prefault({}),
   });
@@ -136,13 +193,17 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
     if (!names.has(routing.passthrough)) out.push({ path: 'routing.passthrough', message: `no upstream named "${routing.passthrough}"` });
     else if (names.size > 1) out.push({ path: 'routing.passthrough', message: 'passthrough exposes one upstream: configure exactly one' });
   }
-  const allow = obj(root.policy).allow;
-  if (Array.isArray(allow)) {
-    allow.forEach((rule, i) => {
+  const checkRules = (rules: unknown, path: string) => {
+    if (!Array.isArray(rules)) return;
+    rules.forEach((rule, i) => {
       const u = obj(rule).upstream;
-      if (typeof u === 'string' && !names.has(u)) out.push({ path: `policy.allow.${i}.upstream`, message: `no upstream named "${u}"` });
+      if (typeof u === 'string' && !names.has(u)) out.push({ path: `${path}.${i}.upstream`, message: `no upstream named "${u}"` });
     });
-  }
+  };
+  const policy = obj(root.policy);
+  checkRules(policy.allow, 'policy.allow');
+  for (const [role, rules] of Object.entries(obj(policy.roles))) checkRules(rules, `policy.roles.${role}`);
+  checkRules(policy.toolTiers, 'policy.toolTiers');
   const audit = obj(root.audit);
   if (audit.sink === 'file' && audit.path === undefined) out.push({ path: 'audit.path', message: 'the file sink needs a path' });
   return out;

@@ -153,24 +153,25 @@ export class HttpDownstream {
   private readBody(req: http.IncomingMessage): Promise<string | 'too-large'> {
     const limit = this.opts.listen.maxBodyBytes;
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      return Promise.resolve('too-large');
-    }
+    if (declared > limit) return drain(req).then(() => 'too-large' as const);
     return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
+      let chunks: Buffer[] = [];
       let size = 0;
+      let over = false;
       req.on('data', (c: Buffer) => {
+        if (over) return;
         size += c.length;
         if (size > limit) {
-          req.removeAllListeners('data');
-          req.resume();
-          resolve('too-large');
+          over = true;
+          chunks = [];
+          void drain(req).then(() => resolve('too-large'));
           return;
         }
         chunks.push(c);
       });
-      req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => {
+        if (!over) resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      });
       req.on('error', reject);
     });
   }
@@ -503,6 +504,35 @@ function checkModernHeaders(req: http.IncomingMessage, msg: JsonRpcRequest, meta
     return { status: 404, reason: 'unknown_method', error: { code: RpcCode.MethodNotFound, message: `Method not found: ${msg.method} is not part of 2026-07-28` } };
   }
   return undefined;
+}
+
+/** How much of an oversized body is read and thrown away, at most, before the 413 goes out. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 5_000;
+
+/**
+ * Read and discard the rest of a request body, within bounds. A client still uploading when the
+ * connection closes sees a reset (EPIPE) instead of the 413, so the answer waits for the upload.
+ */
+function drain(req: http.IncomingMessage): Promise<void> {
+  if (req.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      resolve();
+    };
+    const onData = (c: Buffer): void => {
+      seen += c.length;
+      if (seen > DRAIN_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MAX_MS);
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.once('close', done);
+  });
 }
 
 /** JSON by default; becomes SSE the first time a message must be sent before the final response. */

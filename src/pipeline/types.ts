@@ -13,6 +13,10 @@ export interface Principal {
   readonly scopes: readonly string[];
   /** How the principal was established: 'anonymous' until an authenticator says otherwise. */
   readonly authenticatedBy: 'anonymous' | 'oauth' | 'api-key' | 'builtin' | 'stdio';
+  /** RFC 9396 `authorization_details` from the token, enforced by the policy when present. */
+  readonly authorizationDetails?: unknown;
+  /** A session claim (`sid`) from the token: the 2026-07-28 era's notion of a session. */
+  readonly sessionClaim?: string;
 }
 
 export const ANONYMOUS: Principal = Object.freeze({
@@ -54,6 +58,10 @@ export interface Ctx {
   readonly stages: StageRecord[];
   /** The rule that allowed the message, set by the authorizing stage. */
   allowedBy: string | undefined;
+  /** The tool definition the upstream last listed for the target (annotations feed conditions). */
+  definition?: Readonly<Record<string, unknown>> | undefined;
+  /** Limits of the grant that allowed the call, applied to its result. */
+  limits?: { maxItems?: number | undefined } | undefined;
 }
 
 export type Verdict =

@@ -62,9 +62,9 @@ describe('runner', () => {
     expect(audit.events).toHaveLength(1);
   });
 
-  it('the stage order is written once: the allow-list is the first stage', () => {
+  it('the stage order is written once: authorization is the first stage', () => {
     const r = parseConfigText('upstreams: { u: { stdio: { command: node } } }\n');
     if (!r.ok) throw new Error('config');
-    expect(buildStages(r.config).map((s) => s.name)).toEqual(['allowlist']);
+    expect(buildStages(r.config).map((s) => s.name)).toEqual(['authorize']);
   });
 });
