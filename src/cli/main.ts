@@ -4,6 +4,9 @@ import { runServe } from './serve.js';
 import { runStdio } from './stdio.js';
 import { runValidate } from './validate.js';
 import { runSchema } from './schema.js';
+import { runToken } from './token.js';
+import { runKeys } from './keys.js';
+import { runPolicy } from './policy.js';
 
 const USAGE = `portcullis — an MCP security gateway
 
@@ -12,6 +15,9 @@ usage:
   portcullis stdio --config FILE                         serve one agent over stdio
   portcullis validate FILE                               check a config; every error as path: message
   portcullis schema                                      print the config's JSON Schema
+  portcullis token mint --config FILE --sub NAME --roles a,b [--scope "…"] [--ttl 15m]
+  portcullis keys create|list|revoke --config FILE …     API keys (only hashes stored)
+  portcullis policy check --config FILE --sub NAME --roles a,b --tool server__tool --args JSON
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -19,6 +25,9 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   stdio: runStdio,
   validate: runValidate,
   schema: runSchema,
+  token: runToken,
+  keys: runKeys,
+  policy: runPolicy,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -10,9 +10,11 @@ import { Gateway } from '../gateway.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT } from '../audit/sinks.js';
 import type { AuditSink } from '../pipeline/types.js';
+import { Authenticator } from '../identity/authenticator.js';
 
 export interface Running {
   gateway: Gateway;
+  authenticator: Authenticator | undefined;
   log: Logger;
   config: Config;
   onShutdown(fn: () => Promise<void>): void;
@@ -39,6 +41,14 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
   }
   const config = override ? override(loaded.config) : loaded.config;
   const log = createLogger(config.log.level);
+  let authenticator: Authenticator | undefined;
+  try {
+    authenticator = config.identity ? new Authenticator(config.identity) : undefined;
+  } catch (err) {
+    process.stderr.write(`portcullis: identity: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (!authenticator) log.warn('no identity configured: every caller is anonymous (fine for local use, not for a shared gateway)');
   const gateway = new Gateway(config, { log, audit: auditSink(config, log) });
   await gateway.start();
 
@@ -82,5 +92,5 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  return { gateway, log, config, onShutdown: (fn) => hooks.push(fn) };
+  return { gateway, authenticator, log, config, onShutdown: (fn) => hooks.push(fn) };
 }

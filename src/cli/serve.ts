@@ -18,7 +18,12 @@ export async function runServe(args: string[]): Promise<number> {
   if (typeof running === 'number') return running;
   const { gateway, config, log } = running;
   const timeouts = Object.values(config.upstreams).map((u) => u.timeoutMs);
-  const http = new HttpDownstream({ listen: config.listen, handler: gateway, askTimeoutMs: Math.max(60_000, ...timeouts) });
+  const http = new HttpDownstream({
+    listen: config.listen,
+    handler: gateway,
+    askTimeoutMs: Math.max(60_000, ...timeouts),
+    ...(running.authenticator ? { authenticator: running.authenticator } : {}),
+  });
   let address;
   try {
     address = await http.listen();

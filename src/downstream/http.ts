@@ -20,10 +20,13 @@ import { META, MODERN_VERSION, SUPPORTED_LEGACY_VERSIONS } from '../upstream/lin
 import type { AgentRequestChannel } from './agent.js';
 import type { ListenFilter, MessageHandler } from './handler.js';
 import { LegacySession } from './session.js';
+import type { Authenticator } from '../identity/authenticator.js';
+import { AuthFailure } from '../identity/errors.js';
 
 type ListenConfig = Config['listen'];
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
+const PRM_PATH = '/.well-known/oauth-protected-resource';
 const KEEPALIVE_MS = 15_000;
 
 export interface HttpServerOptions {
@@ -31,7 +34,8 @@ export interface HttpServerOptions {
   handler: MessageHandler;
   /** Upstream per-call time-out, reused as the limit for an agent to answer a server→client request. */
   askTimeoutMs: number;
-  authenticate?: (req: http.IncomingMessage) => Principal;
+  /** Without one, every caller is the anonymous principal (local use only). */
+  authenticator?: Authenticator;
 }
 
 export class HttpDownstream {
@@ -109,17 +113,31 @@ export class HttpDownstream {
   // ---- routing -------------------------------------------------------------------------------------
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const principal = this.opts.authenticate?.(req) ?? ANONYMOUS;
     const path = req.url === undefined ? '' : req.url.split('?')[0];
     if (path !== this.opts.listen.path) {
+      if (req.method === 'GET' && this.opts.authenticator && (path === PRM_PATH || path === `${PRM_PATH}${this.opts.listen.path}`)) {
+        // RFC 9728 protected-resource metadata: public, so agents can discover how to authenticate.
+        this.json(res, 200, this.opts.authenticator.metadata());
+        return;
+      }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
     const refusal = this.checkOrigin(req);
     if (refusal) {
-      this.opts.handler.invalid({ transport: 'http', principal, reason: 'forbidden', detail: refusal });
+      this.opts.handler.invalid({ transport: 'http', principal: ANONYMOUS, reason: 'forbidden', detail: refusal });
       this.json(res, 403, errorResponse(null, RpcCode.InvalidRequest, `Forbidden: ${refusal}`));
       return;
+    }
+    let principal: Principal = ANONYMOUS;
+    const auth = this.opts.authenticator;
+    if (auth) {
+      const outcome = await auth.authenticate(header(req, 'authorization'), req.socket.remoteAddress);
+      if (!outcome.ok) {
+        this.refuseAuth(req, res, outcome.failure);
+        return;
+      }
+      principal = outcome.principal;
     }
     if (this.draining) {
       this.json(res, 503, errorResponse(null, -32008, 'Gateway is shutting down'));
@@ -136,6 +154,24 @@ export class HttpDownstream {
       default:
         res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
     }
+  }
+
+  private metadataUrl(): string {
+    const u = new URL(this.opts.authenticator!.cfg.resource);
+    return `${u.origin}${PRM_PATH}${u.pathname === '/' ? '' : u.pathname}`;
+  }
+
+  /** 401/503 with the RFC 6750 challenge pointing at our RFC 9728 metadata; audited, body drained. */
+  private refuseAuth(req: http.IncomingMessage, res: http.ServerResponse, failure: AuthFailure, scope?: string): void {
+    this.opts.handler.invalid({ transport: 'http', principal: ANONYMOUS, reason: failure.code === 'insufficient_scope' ? 'insufficient_scope' : 'unauthenticated', detail: failure.description });
+    req.resume();
+    const body = JSON.stringify(errorResponse(null, -32001, `Unauthorized: ${failure.description}`, { reason: failure.code }));
+    res.writeHead(failure.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'www-authenticate': this.opts.authenticator!.challenge(failure, this.metadataUrl(), scope),
+    });
+    res.end(body);
   }
 
   /** DNS-rebinding protection: the Host must be one we answer to; a browser Origin must be allowed. */
@@ -265,6 +301,12 @@ export class HttpDownstream {
       this.json(res, 404, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, 'Session not found'));
       return;
     }
+    if (principal.scopes.some((sc) => !session.principal.scopes.includes(sc))) {
+      // A session keeps the scope it started with: a token carrying more is an escalation attempt.
+      handler.invalid({ transport: 'http', era: 'legacy', principal, session: session.id, reason: 'scope_escalation', detail: 'the token carries scope the session did not start with', requestId: c.kind === 'request' ? c.msg.id : null });
+      this.json(res, 403, errorResponse(c.kind === 'request' ? c.msg.id : null, -32001, 'Forbidden: this session cannot gain scope; start a new session', { reason: 'scope_escalation' }));
+      return;
+    }
     if (versionHeader !== undefined && !(SUPPORTED_LEGACY_VERSIONS as readonly string[]).includes(versionHeader)) {
       handler.invalid({ transport: 'http', era: 'legacy', principal, session: session.id, reason: 'unsupported_version', detail: versionHeader.slice(0, 40) });
       this.json(res, 400, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version "${versionHeader.slice(0, 40)}"`));
@@ -337,7 +379,13 @@ export class HttpDownstream {
     };
     try {
       const response = await this.opts.handler.request(channel, msg, 'http', header(req, 'traceparent'));
-      stream.finish(response, who.era === 'modern' ? modernStatus(response) : 200);
+      const scope = insufficientScope(response);
+      if (scope !== undefined && this.opts.authenticator) {
+        // Step-up: 403 with the scope needed, so the agent can ask for a token that carries it.
+        stream.finish(response, 403, { 'www-authenticate': this.opts.authenticator.challenge(new AuthFailure('insufficient_scope', 'the call needs more scope', 403), this.metadataUrl(), scope) });
+      } else {
+        stream.finish(response, who.era === 'modern' ? modernStatus(response) : 200);
+      }
     } finally {
       res.off('close', onClose);
       session?.inFlight.delete(msg.id);
@@ -556,7 +604,7 @@ class LazyStream {
     this.res.write(sseFrame(JSON.stringify(msg), randomBytes(6).toString('base64url')));
   }
 
-  finish(response: JsonRpcResponse, status = 200): void {
+  finish(response: JsonRpcResponse, status = 200, headers: http.OutgoingHttpHeaders = {}): void {
     if (this.ended || this.res.writableEnded) return;
     this.ended = true;
     const text = JSON.stringify(response);
@@ -565,8 +613,13 @@ class LazyStream {
       this.open.delete(this.res);
       return;
     }
-    this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    this.res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
   }
+}
+
+function insufficientScope(r: JsonRpcResponse): string | undefined {
+  if (!('error' in r) || !isPlainObject(r.error.data) || r.error.data.reason !== 'insufficient_scope') return undefined;
+  return typeof r.error.data.scope === 'string' ? r.error.data.scope : undefined;
 }
 
 /** `Mcp-Param-*` headers of a 2026-07-28 request, keyed by lower-case parameter name. */
