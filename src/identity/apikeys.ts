@@ -4,7 +4,7 @@
  * hash proves the secret, compared in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isIP } from 'node:net';
 import type { Principal } from '../pipeline/types.js';
@@ -40,10 +40,22 @@ function hash(key: string): string {
 
 export class ApiKeyStore {
   private records = new Map<string, ApiKeyRecord>();
-  private loadedFrom = 0;
+  private mtimeMs = 0;
+  private checkedAt = 0;
 
   constructor(private readonly file: string) {
     this.reload();
+  }
+
+  /** Revocations and new keys take effect within a second: the file is re-read when it changes. */
+  private refresh(now: number): void {
+    if (now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    try {
+      if (statSync(this.file).mtimeMs !== this.mtimeMs) this.reload();
+    } catch {
+      this.records = new Map(); // the file is gone: no key is valid
+    }
   }
 
   reload(): void {
@@ -51,6 +63,7 @@ export class ApiKeyStore {
       this.records = new Map();
       return;
     }
+    this.mtimeMs = statSync(this.file).mtimeMs;
     let parsed: KeyFile;
     try {
       parsed = JSON.parse(readFileSync(this.file, 'utf8')) as KeyFile;
@@ -59,7 +72,6 @@ export class ApiKeyStore {
     }
     if (parsed.version !== 1 || !Array.isArray(parsed.keys)) throw new Error(`API key file ${this.file} has an unknown format`);
     this.records = new Map(parsed.keys.map((k) => [k.id, k]));
-    this.loadedFrom = Date.now();
   }
 
   list(): ApiKeyRecord[] {
@@ -88,7 +100,8 @@ export class ApiKeyStore {
   }
 
   /** Who this key belongs to, or an AuthFailure. The key itself never appears in the error. */
-  verify(key: string, remoteIp: string | undefined, now = Date.now()): { principal: Principal; expiresAt: number; ipBound: boolean } {
+  verify(key: string, remoteIp: string | undefined, now = Date.now()): { principal: Principal; expiresAt: number } {
+    this.refresh(now);
     const m = /^pck_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/.exec(key);
     if (!m) throw new AuthFailure('invalid_token', 'malformed API key');
     const r = this.records.get(m[1]!);
@@ -108,7 +121,7 @@ export class ApiKeyStore {
       scopes: Object.freeze([...r.scopes]),
       authenticatedBy: 'api-key' as const,
     });
-    return { principal, expiresAt, ipBound: r.allowIps !== undefined };
+    return { principal, expiresAt };
   }
 
   private save(): void {

@@ -58,18 +58,17 @@ export class Authenticator {
     const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization.trim());
     if (!m) throw new AuthFailure('invalid_request', 'expected "Authorization: Bearer <token>"');
     const token = m[1]!;
+    if (isApiKey(token)) {
+      // Not cached: a hash and a map lookup are cheap, and revocation and IP allow-lists apply at once.
+      if (!this.apiKeys) throw new AuthFailure('invalid_token', 'API keys are not enabled');
+      return this.apiKeys.verify(token, remoteIp).principal;
+    }
     const key = tokenKey(token);
     const cached = this.cache.get(key);
     if (cached) return cached;
 
     let verified: { principal: Principal; expiresAt: number };
-    if (isApiKey(token)) {
-      if (!this.apiKeys) throw new AuthFailure('invalid_token', 'API keys are not enabled');
-      const k = this.apiKeys.verify(token, remoteIp);
-      // An IP allow-list is checked per request: never serve such a key's principal from the cache.
-      if (k.ipBound) return k.principal;
-      verified = k;
-    } else if (token.split('.').length === 3) {
+    if (token.split('.').length === 3) {
       verified = await this.verifyJwt(token);
     } else if (this.cfg.oauth?.introspection) {
       const i = this.cfg.oauth.introspection;

@@ -1,0 +1,306 @@
+// Identity end to end, against a real authorization server: oidc-provider on 127.0.0.1 issues real
+// RS256 access tokens (client credentials, RFC 8707 resource indicators). Each attack test would pass
+// if the control it names were missing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import Provider from 'oidc-provider';
+import { exportJWK, SignJWT, UnsecuredJWT } from 'jose';
+import { ECHO_HEADERS, freePort, post, startGateway, startHttpFixture, stopAll, tempDir, textOf, type Gateway } from './helpers.js';
+
+const RESOURCE = 'http://127.0.0.1/mcp';
+let issuer = '';
+let as: Server;
+let signingKey: KeyObject;
+let gw: Gateway;
+let deadJwksGw: Gateway;
+let hangingJwks: Server;
+
+async function tokenFor(scope: string, resource = RESOURCE, client = 'agent'): Promise<string> {
+  const res = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client}:${client}-secret`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: string };
+  if (!body.access_token) throw new Error(`token request failed: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** A token signed with the AS's own key but with chosen claims (what a misbehaving or misconfigured AS could issue). */
+function signed(claims: Record<string, unknown>, key: KeyObject = signingKey, kid = 'test-key'): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ scope: 'mcp:read', client_id: 'agent', ...claims })
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
+    .setIssuer((claims.iss as string | undefined) ?? issuer)
+    .setAudience((claims.aud as string | undefined) ?? RESOURCE)
+    .setSubject('agent')
+    .setIssuedAt(now)
+    .setExpirationTime((claims.exp as number | undefined) ?? now + 300)
+    .sign(key);
+}
+
+const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'id-test', version: '0' } } };
+const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+async function session(token: string): Promise<string> {
+  const r = await post(gw.url, INIT, bearer(token));
+  expect(r.status).toBe(200);
+  return r.headers.get('mcp-session-id')!;
+}
+
+function call(sid: string, token: string, name: string, args: Record<string, unknown> = {}, id = 7) {
+  return post(gw.url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, { ...bearer(token), 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  issuer = `http://127.0.0.1:${port}`;
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  signingKey = privateKey;
+  const jwk = { ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+  const provider = new Provider(issuer, {
+    jwks: { keys: [jwk] },
+    clients: [
+      { client_id: 'agent', client_secret: 'agent-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+      { client_id: 'other', client_secret: 'other-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+    ],
+    features: {
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: unknown, resource: string) => ({ scope: 'mcp:read mcp:write', audience: resource, accessTokenTTL: 300, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
+      },
+    },
+    scopes: ['mcp:read', 'mcp:write'],
+  });
+  as = provider.listen(port, '127.0.0.1');
+  await new Promise((r) => as.once('listening', r));
+
+  const echo = await startHttpFixture(ECHO_HEADERS, []);
+  gw = await startGateway({
+    listen: { host: '127.0.0.1', port: 0 },
+    identity: { resource: RESOURCE, oauth: { issuer, jwksUri: `${issuer}/jwks`, clockToleranceSec: 0 }, rolesClaim: 'roles' },
+    upstreams: { echo: { http: { url: echo.url, allowLoopbackHttp: true } } },
+    policy: {
+      allow: [{ upstream: 'echo', tools: ['headers'] }],
+      roles: {},
+      tiers: { read: 'mcp:read', write: 'mcp:write' },
+      toolTiers: [{ upstream: 'echo', tools: ['headers'], tier: 'read' }],
+    },
+  });
+
+  // A gateway whose JWKS endpoint is down, and one whose JWKS endpoint never answers.
+  const deadPort = await freePort();
+  hangingJwks = createServer(() => undefined).listen(0, '127.0.0.1');
+  await new Promise((r) => hangingJwks.once('listening', r));
+  const hangPort = (hangingJwks.address() as { port: number }).port;
+  deadJwksGw = await startGateway({
+    listen: { host: '127.0.0.1', port: 0 },
+    identity: { resource: RESOURCE, oauth: { issuer: `http://127.0.0.1:${hangPort}`, jwksUri: `http://127.0.0.1:${hangPort}/jwks`, jwksTimeoutMs: 500 } },
+    upstreams: { echo: { http: { url: echo.url, allowLoopbackHttp: true } } },
+    policy: { allow: [{ upstream: 'echo', tools: ['headers'] }] },
+  });
+  void deadPort;
+}, 60_000);
+
+afterAll(async () => {
+  await stopAll();
+  as?.close();
+  hangingJwks?.close();
+});
+
+describe('OAuth resource server (RFC 9728, RFC 8707) against oidc-provider', () => {
+  it('publishes protected-resource metadata naming the authorization server', async () => {
+    const base = gw.url.replace(/\/mcp$/, '');
+    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+      const r = await fetch(base + path);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ resource: RESOURCE, authorization_servers: [issuer] });
+    }
+  });
+
+  it('no token: 401 with a challenge pointing at the metadata', async () => {
+    const r = await post(gw.url, INIT);
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="http:\/\/127\.0\.0\.1\/\.well-known\/oauth-protected-resource\/mcp"/);
+  });
+
+  it('a real token for this resource is accepted and the call reaches the upstream', async () => {
+    const t = await tokenFor('mcp:read');
+    const sid = await session(t);
+    const r = await call(sid, t, 'echo__headers');
+    expect(r.json?.result).toBeDefined();
+  });
+
+  it('the agent\'s token never reaches the upstream (no token passthrough)', async () => {
+    const t = await tokenFor('mcp:read');
+    const sid = await session(t);
+    const r = await call(sid, t, 'echo__headers');
+    const seen = textOf(r.json?.result);
+    expect(seen).not.toContain(t);
+    expect(seen.toLowerCase()).not.toContain('bearer');
+  });
+
+  it('refuses a token minted for another resource (wrong audience)', async () => {
+    const t = await tokenFor('mcp:read', 'https://other.example/mcp');
+    const r = await post(gw.url, INIT, bearer(t));
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('refuses expired, not-yet-valid and wrong-issuer tokens', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const t of [
+      await signed({ exp: now - 10, iat: now - 100 }),
+      await new SignJWT({ scope: 'mcp:read' }).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(issuer).setAudience(RESOURCE).setSubject('agent').setNotBefore(now + 600).setExpirationTime(now + 900).sign(signingKey),
+      await signed({ iss: 'https://evil.example' }),
+    ]) {
+      const r = await post(gw.url, INIT, bearer(t));
+      expect(r.status).toBe(401);
+    }
+  });
+
+  it('refuses a forged signature, alg none, and a key from another JWKS', async () => {
+    const good = await tokenFor('mcp:read');
+    const [h, p] = good.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload, sub: 'admin', scope: 'mcp:read mcp:write' })).toString('base64url')}.${good.split('.')[2]}`;
+    const none = new UnsecuredJWT({ scope: 'mcp:read mcp:write' }).setIssuer(issuer).setAudience(RESOURCE).setSubject('agent').setExpirationTime('5m').encode();
+    const { privateKey: otherKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const otherJwks = await signed({}, otherKey, 'test-key');
+    for (const t of [forged, none, otherJwks]) {
+      const r = await post(gw.url, INIT, bearer(t));
+      expect(r.status).toBe(401);
+      expect(r.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    }
+  });
+
+  it('malformed Authorization headers and a 100 KB token get a clear 401 (or 431), fast', async () => {
+    for (const header of ['Basic abc', 'Bearer', 'Bearer a b', `Bearer ${'a'.repeat(100 * 1024)}`]) {
+      const t0 = Date.now();
+      const r = await post(gw.url, INIT, { authorization: header });
+      expect([400, 401, 431]).toContain(r.status); // 431: over Node's 16 KB header limit
+      expect(Date.now() - t0).toBeLessThan(2000);
+    }
+  });
+
+  it('a session id replayed with another principal\'s token is answered 404', async () => {
+    const mine = await tokenFor('mcp:read');
+    const sid = await session(mine);
+    const theirs = await tokenFor('mcp:read', RESOURCE, 'other');
+    const r = await call(sid, theirs, 'echo__headers');
+    expect(r.status).toBe(404);
+  });
+
+  it('a token with more scope mid-session is refused as an escalation and audited', async () => {
+    const narrow = await tokenFor('mcp:read');
+    const sid = await session(narrow);
+    const wide = await tokenFor('mcp:read mcp:write');
+    const r = await call(sid, wide, 'echo__headers');
+    expect(r.status).toBe(403);
+    expect(r.json?.error?.data?.reason).toBe('scope_escalation');
+    expect(gw.audit().some((a) => a.reason === 'scope_escalation')).toBe(true);
+  });
+
+  it('insufficient scope for the tool\'s tier: 403 insufficient_scope naming the scope (step-up)', async () => {
+    const t = await tokenFor('mcp:write'); // the read tier needs mcp:read
+    const sid = await session(t);
+    const r = await call(sid, t, 'echo__headers');
+    expect(r.status).toBe(403);
+    expect(r.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="mcp:read"/);
+  });
+
+  it('a hidden tool called by its guessed name is refused with the stable code and audited with the rule', async () => {
+    const t = await tokenFor('mcp:read');
+    const sid = await session(t);
+    const r = await call(sid, t, 'echo__admin_reset', {}, 99);
+    expect(r.json?.error).toMatchObject({ code: -32001, data: { reason: 'denied', rule: 'default-deny' } });
+    expect(gw.audit().some((a) => a.requestId === 99 && a.outcome === 'denied' && a.rule === 'default-deny')).toBe(true);
+  });
+
+  it('JWKS endpoint down or slow: verification fails closed with 503, no hang', async () => {
+    const t = await signed({ iss: `http://127.0.0.1:${(hangingJwks.address() as { port: number }).port}` });
+    const t0 = Date.now();
+    const r = await post(deadJwksGw.url, INIT, bearer(t));
+    expect(r.status).toBe(503);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe('built-in issuer and API keys', () => {
+  let builtinGw: Gateway;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    const echo = await startHttpFixture(ECHO_HEADERS, []);
+    builtinGw = await startGateway({
+      listen: { host: '127.0.0.1', port: 0 },
+      identity: { resource: RESOURCE, builtin: { enabled: true, keyFile: join(dir, 'issuer.key') }, apiKeys: { file: join(dir, 'keys.json') } },
+      upstreams: { echo: { http: { url: echo.url, allowLoopbackHttp: true } } },
+      policy: { roles: { dev: [{ upstream: 'echo', tools: ['headers'], when: 'principal.sub != "mallory"' }] } },
+    });
+  }, 60_000);
+
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const { spawn } = await import('node:child_process');
+    return new Promise((resolve) => {
+      const p = spawn(process.execPath, ['dist/cli/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('exit', (code) => resolve({ code: code ?? -1, out, err }));
+    });
+  }
+
+  it('token mint prints a short-lived EdDSA token the gateway accepts; roles drive the policy', async () => {
+    const minted = await cli(['token', 'mint', '--config', builtinGw.configPath, '--sub', 'alice', '--roles', 'dev', '--ttl', '5m']);
+    expect(minted.code).toBe(0);
+    const token = minted.out.trim();
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'EdDSA' });
+    const init = await post(builtinGw.url, INIT, bearer(token));
+    expect(init.status).toBe(200);
+    const sid = init.headers.get('mcp-session-id')!;
+    const r = await post(builtinGw.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo__headers', arguments: {} } }, { ...bearer(token), 'mcp-session-id': sid });
+    expect(r.json?.result).toBeDefined();
+    // A principal whose grant condition fails is denied with that rule.
+    const mallory = (await cli(['token', 'mint', '--config', builtinGw.configPath, '--sub', 'mallory', '--roles', 'dev'])).out.trim();
+    const init2 = await post(builtinGw.url, INIT, bearer(mallory));
+    const r2 = await post(builtinGw.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo__headers', arguments: {} } }, { ...bearer(mallory), 'mcp-session-id': init2.headers.get('mcp-session-id')! });
+    expect(r2.json?.error?.data).toMatchObject({ reason: 'denied', rule: 'policy.roles.dev[0]' });
+  });
+
+  it('the issuer key is never printed, and a TTL over the maximum is refused', async () => {
+    const r = await cli(['token', 'mint', '--config', builtinGw.configPath, '--sub', 'alice', '--ttl', '48h']);
+    expect(r.code).toBe(2);
+    expect(r.out + r.err).not.toContain('PRIVATE KEY');
+  });
+
+  it('API keys: created once, only a hash stored, accepted, then refused after revoke', async () => {
+    const created = await cli(['keys', 'create', '--config', builtinGw.configPath, '--name', 'ci', '--roles', 'dev']);
+    expect(created.code).toBe(0);
+    const key = created.out.trim();
+    const { readFileSync } = await import('node:fs');
+    const stored = readFileSync(join(dir, 'keys.json'), 'utf8');
+    expect(stored).not.toContain(key);
+    expect((await post(builtinGw.url, INIT, bearer(key))).status).toBe(200);
+    const id = (JSON.parse(stored) as { keys: Array<{ id: string }> }).keys[0]!.id;
+    expect((await cli(['keys', 'revoke', '--config', builtinGw.configPath, '--id', id])).code).toBe(0);
+    const list = await cli(['keys', 'list', '--config', builtinGw.configPath, '--json']);
+    expect(list.out).toContain('revokedAt');
+    // The running gateway notices the revocation within a second.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await post(builtinGw.url, INIT, bearer(key))).status).toBe(401);
+  });
+
+  it('policy check explains a decision as JSON', async () => {
+    const r = await cli(['policy', 'check', '--config', builtinGw.configPath, '--sub', 'mallory', '--roles', 'dev', '--tool', 'echo__headers', '--args', '{}']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ decision: 'deny', rule: 'policy.roles.dev[0]', failedConditions: [{ condition: 'principal.sub != "mallory"' }] });
+  });
+});
