@@ -99,7 +99,7 @@ export class Gateway implements MessageHandler {
     }
     const router = new Router(config.routing.separator, new Set(pools.keys()), config.routing.passthrough);
     const stages = buildStages(config);
-    return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit) };
+    return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment) };
   }
 
   private view(rt: Runtime): DispatchView {

@@ -24,6 +24,7 @@ export const ListenSchema = z.strictObject({
     .describe('Origin header values accepted from browsers. Requests without Origin are allowed; any other Origin gets 403.'),
   maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
   sessionIdleTimeoutMs: durationMs.default(30 * 60 * 1000),
+  sessionMaxAgeMs: durationMs.default(12 * 3600 * 1000).describe('Absolute session lifetime, however active.'),
   maxSessions: z.number().int().min(1).max(1_000_000).default(10_000),
 });
 
@@ -161,6 +162,7 @@ export const LogSchema = z.strictObject({
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
+    environment: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('default').describe('A name for this deployment (prod, staging…), carried into every audit record.'),
     listen: ListenSchema.prefault({}),
     upstreams: z.record(upstreamName, UpstreamSchema).default({}),
     routing: RoutingSchema.prefault({}),

@@ -97,10 +97,11 @@ export class HttpDownstream {
   }
 
   private sweep(): void {
-    const idle = this.opts.listen.sessionIdleTimeoutMs;
+    const { sessionIdleTimeoutMs: idle, sessionMaxAgeMs: maxAge } = this.opts.listen;
     const now = Date.now();
     for (const s of this.sessions.values()) {
-      if (now - s.lastSeen > idle && s.inFlight.size === 0 && !s.hasStream) this.endSession(s);
+      const tooOld = now - s.createdAt > maxAge;
+      if (tooOld || (now - s.lastSeen > idle && s.inFlight.size === 0 && !s.hasStream)) this.endSession(s);
     }
   }
 
@@ -310,6 +311,11 @@ export class HttpDownstream {
     if (versionHeader !== undefined && !(SUPPORTED_LEGACY_VERSIONS as readonly string[]).includes(versionHeader)) {
       handler.invalid({ transport: 'http', era: 'legacy', principal, session: session.id, reason: 'unsupported_version', detail: versionHeader.slice(0, 40) });
       this.json(res, 400, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, `Bad Request: unsupported MCP-Protocol-Version "${versionHeader.slice(0, 40)}"`));
+      return;
+    }
+    if (Date.now() - session.createdAt > this.opts.listen.sessionMaxAgeMs) {
+      this.endSession(session);
+      this.json(res, 404, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, 'Session expired'));
       return;
     }
     session.lastSeen = Date.now();

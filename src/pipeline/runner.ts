@@ -19,6 +19,7 @@ export class Runner {
   constructor(
     readonly stages: readonly Stage[],
     private readonly audit: AuditSink,
+    private readonly environment = 'default',
   ) {
     this.requestStages = stages.filter((s) => s.request);
     this.responseStages = stages.filter((s) => s.response);
@@ -99,6 +100,7 @@ export class Runner {
       direction,
       kind,
       transport: ctx.transport,
+      environment: this.environment,
       era: ctx.era,
       principal,
       method: ctx.method,

@@ -100,6 +100,7 @@ export interface AuditEvent {
   direction: 'inbound' | 'outbound';
   kind: 'request' | 'notification' | 'response' | 'invalid' | 'admin';
   transport: 'http' | 'stdio' | 'admin';
+  environment?: string;
   era?: Era;
   principal: { subject: string; clientId?: string; tenant?: string; roles: readonly string[] };
   session?: string;

@@ -6,10 +6,13 @@
 import type { UpstreamConfig } from '../config/schema.js';
 import type { JsonRpcNotification, Params } from '../protocol/jsonrpc.js';
 import type { Principal } from '../pipeline/types.js';
-import { fetchCatalog, fetchList, kindForNotification, type Catalog, type CatalogKind } from './catalog.js';
+import { EMPTY_CATALOG, fetchCatalog, fetchList, kindForNotification, type Catalog, type CatalogKind } from './catalog.js';
 import type { LinkEvent, ServerDescription, UpstreamLink } from './link.js';
 import { StdioLink } from './stdio.js';
 import { HttpLink } from './http.js';
+import { Backoff } from './backoff.js';
+
+const ALL_KINDS: CatalogKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
 
 export interface PoolEvents {
   listChanged(upstream: string, connectionKey: string, kinds: CatalogKind[]): void;
@@ -21,12 +24,17 @@ export interface PoolEvents {
 export class Connection {
   catalog: Catalog | undefined;
   private loading: Promise<Catalog> | undefined;
+  /** Set while the catalog could not be read: when lists may try again (see listCatalog). */
+  private retryAt: number | undefined;
   lastUsed = Date.now();
 
   constructor(
     readonly key: string,
     readonly link: UpstreamLink,
     private readonly timeoutMs: number,
+    private readonly retry: Backoff = new Backoff(250, 30_000, 1_000_000),
+    /** Called when a catalog that could not be read earlier has been read: agents should re-list. */
+    private readonly recovered: () => void = () => undefined,
   ) {}
 
   private toolIndex: { of: Catalog; byName: Map<string, Params> } | undefined;
@@ -52,14 +60,42 @@ export class Connection {
     if (this.catalog) return this.catalog;
     this.loading ??= this.server()
       .then((s) => fetchCatalog(this.link, s, this.timeoutMs))
-      .then((c) => {
-        this.catalog = c;
-        return c;
-      })
+      .then(
+        (c) => {
+          this.catalog = c;
+          if (this.retryAt !== undefined) {
+            this.retryAt = undefined;
+            this.retry.reset();
+            this.recovered();
+          }
+          return c;
+        },
+        (err: unknown) => {
+          this.retryAt = Date.now() + (this.retry.next() ?? Number.POSITIVE_INFINITY);
+          throw err;
+        },
+      )
       .finally(() => {
         this.loading = undefined;
       });
     return this.loading;
+  }
+
+  /** Whether the catalog has not been read yet because reading it failed. */
+  get unreadable(): boolean {
+    return this.catalog === undefined && this.retryAt !== undefined;
+  }
+
+  /**
+   * The catalog for answering a list. Once reading it has failed, a list does not wait for this
+   * upstream again: its connect time-out would stall every agent's list (25 s for a server that never
+   * answers). It lists nothing meanwhile, is retried in the background with the restart backoff, and
+   * announces its items with a list_changed once it is read (see `recovered`).
+   */
+  async listCatalog(): Promise<Catalog> {
+    if (this.catalog || this.retryAt === undefined) return this.getCatalog();
+    if (!this.loading && Date.now() >= this.retryAt) this.getCatalog().catch(() => undefined);
+    return EMPTY_CATALOG;
   }
 
   async refresh(kinds: CatalogKind[]): Promise<CatalogKind[]> {
@@ -119,8 +155,11 @@ export class UpstreamPool {
       case 'per-principal':
         return `p:${principal.tenant ?? ''}:${principal.subject}`;
       case 'per-session':
-        // A request without a session (2026-07-28 stateless) falls back to its principal.
-        return session !== undefined ? `s:${session}` : `p:${principal.tenant ?? ''}:${principal.subject}`;
+        // 2026-07-28 requests have no transport session: the token's session claim (sid) is the session,
+        // bound to the principal that carries it; without one, the principal is.
+        if (session !== undefined) return `s:${session}`;
+        if (principal.sessionClaim !== undefined) return `c:${principal.tenant ?? ''}:${principal.subject}:${principal.sessionClaim}`;
+        return `p:${principal.tenant ?? ''}:${principal.subject}`;
     }
   }
 
@@ -131,6 +170,8 @@ export class UpstreamPool {
         key,
         this.makeLink(this.name, this.cfg, (e) => this.onLinkEvent(conn, e), upstreamCapabilities(this.cfg.share, agentCaps)),
         this.cfg.timeoutMs,
+        new Backoff(this.cfg.restart.initialDelayMs, this.cfg.restart.maxDelayMs, this.cfg.restart.maxAttempts),
+        () => this.events.listChanged(this.name, conn.key, ALL_KINDS),
       );
       c = conn;
       this.connections.set(key, c);
@@ -192,11 +233,14 @@ export class UpstreamPool {
         if (conn.catalog) {
           // After a restart the server may offer something else: re-list everything and compare.
           conn
-            .refresh(['tools', 'prompts', 'resources', 'resourceTemplates'])
+            .refresh(ALL_KINDS)
             .then((changed) => {
               if (changed.length > 0) this.events.listChanged(this.name, conn.key, changed);
             })
             .catch((err: unknown) => this.events.log('warn', 'could not re-list after restart', { upstream: this.name, error: String(err) }));
+        } else if (conn.unreadable) {
+          // Back after a failed start: read what it offers now (announced through `recovered`).
+          conn.getCatalog().catch(() => undefined);
         }
         return;
       }

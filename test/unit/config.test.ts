@@ -13,7 +13,7 @@ describe('config', () => {
     const r = parseConfigText(readFileSync('examples/quickstart.yaml', 'utf8'));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.config.listen).toEqual({ host: '127.0.0.1', port: 8800, path: '/mcp', allowedOrigins: [], maxBodyBytes: 4194304, sessionIdleTimeoutMs: 1800000, maxSessions: 10000 });
+    expect(r.config.listen).toEqual({ host: '127.0.0.1', port: 8800, path: '/mcp', allowedOrigins: [], maxBodyBytes: 4194304, sessionIdleTimeoutMs: 1800000, sessionMaxAgeMs: 43200000, maxSessions: 10000 });
     expect(r.config.routing).toEqual({ separator: '__', pageSize: 500 });
     expect(r.config.upstreams.fs).toMatchObject({ era: 'auto', share: 'shared', timeoutMs: 60000, restart: { initialDelayMs: 250 }, stdio: { command: 'node', env: {} } });
     expect(Object.isFrozen(r.config.upstreams.fs)).toBe(true);
