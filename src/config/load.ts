@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { ConfigSchema, crossCheck, type Config } from './schema.js';
 import { compilePolicy, PolicyError } from '../policy/compile.js';
+import { resolveSecrets } from '../secrets/resolve.js';
 
 export interface ConfigProblem {
   path: string;
@@ -85,14 +86,22 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
   return { ok: true, config: deepFreeze(parsed.data) };
 }
 
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, opts: { resolveSecrets?: boolean } = {}): Promise<LoadResult> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     return { ok: false, problems: [{ path: file, message: `cannot read config: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }] };
   }
-  return parseConfigText(text, env);
+  const parsed = parseConfigText(text, env);
+  if (!parsed.ok || opts.resolveSecrets === false) return parsed;
+  // Secrets are resolved last, on the validated config, so their values never meet a schema error message.
+  // The Vault settings may themselves hold env/file references (its token): resolve them first.
+  const secretsSection = await resolveSecrets(structuredClone(parsed.config.secrets ?? {}), env, undefined, 'secrets');
+  const vault = (secretsSection.value as Config['secrets'])?.vault;
+  const { value, problems } = await resolveSecrets({ ...structuredClone(parsed.config), secrets: secretsSection.value }, env, vault);
+  if (secretsSection.problems.length > 0 || problems.length > 0) return { ok: false, problems: [...secretsSection.problems, ...problems] };
+  return { ok: true, config: deepFreeze(value as Config) };
 }
 
 export function formatProblems(problems: ConfigProblem[]): string {

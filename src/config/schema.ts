@@ -41,6 +41,21 @@ export const HttpUpstreamSchema = z.strictObject({
   url: z.url(),
   headers: z.record(z.string().min(1), z.string()).default({}).describe('Extra headers sent upstream (for example its own credential).'),
   allowLoopbackHttp: z.boolean().default(false).describe('Permit plain http:// to a loopback address; otherwise https is required.'),
+  auth: z
+    .strictObject({
+      clientCredentials: z
+        .strictObject({
+          tokenUrl: z.url(),
+          clientId: z.string().min(1),
+          clientSecret: z.string().min(1),
+          scope: z.string().min(1).optional(),
+          resource: z.string().min(1).optional().describe('RFC 8707 resource indicator; defaults to the upstream URL.'),
+          timeoutMs: durationMs.default(5000),
+        })
+        .optional()
+        .describe('The gateway\'s own OAuth client credentials for this upstream, refreshed before expiry.'),
+    })
+    .optional(),
 });
 
 export const RestartSchema = z.strictObject({
@@ -155,6 +170,18 @@ export const IdentitySchema = z.strictObject({
     .describe('The principal of `portcullis stdio` when no PORTCULLIS_TOKEN is given: the local user with these roles.'),
 });
 
+export const SecretsSchema = z.strictObject({
+  vault: z
+    .strictObject({
+      address: z.url(),
+      token: z.string().min(1).describe('A Vault token, normally itself a reference such as ${secret:env:VAULT_TOKEN}.'),
+      mount: z.string().min(1).default('secret').describe('The KV v2 mount.'),
+      namespace: z.string().min(1).optional(),
+      timeoutMs: durationMs.default(5000),
+    })
+    .optional(),
+});
+
 export const LogSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -167,6 +194,7 @@ export const ConfigSchema = z
     upstreams: z.record(upstreamName, UpstreamSchema).default({}),
     routing: RoutingSchema.prefault({}),
     policy: PolicySchema.prefault({}),
+    secrets: SecretsSchema.optional().describe('Where ${secret:vault:…} references are read from.'),
     identity: IdentitySchema.optional().describe('Without this section every caller is anonymous: for local use only.'),
     audit: AuditSchema.prefault({}),
     log: LogSchema.prefault({}),

@@ -17,6 +17,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import { META, MODERN_VERSION, type CallOptions, type LinkEvent, type ServerDescription, type UpstreamLink, type UpstreamReply } from './link.js';
 import { negotiate, modernMeta } from './handshake.js';
 import { Backoff } from './backoff.js';
+import { ClientCredentials } from './credentials.js';
 
 const MAX_BODY = 64 * 1024 * 1024;
 
@@ -38,6 +39,9 @@ export class HttpLink implements UpstreamLink {
   private listenAbort: AbortController | undefined;
   private readonly listenBackoff = new Backoff(500, 30_000, 1_000_000);
   private readonly resourceSubscriptions = new Set<string>();
+  private readonly credentials: ClientCredentials | undefined;
+  /** The latest upstream credential, reused by notifications and the notification stream. */
+  private authorization: string | undefined;
 
   constructor(
     readonly upstream: string,
@@ -46,6 +50,8 @@ export class HttpLink implements UpstreamLink {
     private readonly clientCapabilities: Params,
   ) {
     this.url = new URL(cfg.http!.url);
+    const cc = cfg.http!.auth?.clientCredentials;
+    this.credentials = cc ? new ClientCredentials(cc, `${this.url.origin}${this.url.pathname}`) : undefined;
     const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
   }
@@ -161,6 +167,7 @@ export class HttpLink implements UpstreamLink {
     };
     if (this.server) h['mcp-protocol-version'] = this.server.protocolVersion;
     if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    if (this.authorization) h.authorization = this.authorization;
     return h;
   }
 
@@ -207,6 +214,7 @@ export class HttpLink implements UpstreamLink {
     const body: JsonRpcRequest = outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
     const extra: Record<string, string> = {};
     if (opts.traceparent) extra.traceparent = opts.traceparent;
+    if (this.credentials) this.authorization = await this.credentials.authorization();
     if (opts.headers) Object.assign(extra, opts.headers);
     if (this.server?.era === 'modern' || (handshake && method === 'server/discover')) {
       extra['mcp-protocol-version'] = MODERN_VERSION;
@@ -238,6 +246,10 @@ export class HttpLink implements UpstreamLink {
         throw err;
       }
       if (handshake && typeof ex.headers['mcp-session-id'] === 'string') this.sessionId = ex.headers['mcp-session-id'];
+      if (ex.status === 401 && this.credentials) {
+        // Our upstream token was refused: drop it so the next call fetches a fresh one.
+        this.credentials.invalidate();
+      }
       if (ex.status === 404 && this.sessionId && !handshake) {
         ex.message.resume();
         throw new SessionLost();

@@ -231,6 +231,29 @@ describe('OAuth resource server (RFC 9728, RFC 8707) against oidc-provider', () 
   });
 });
 
+describe('upstream credentials, never the agent\'s', () => {
+  it('an upstream configured with client credentials gets the gateway\'s own token for its own audience', async () => {
+    const echo = await startHttpFixture(ECHO_HEADERS, []);
+    const credGw = await startGateway({
+      listen: { host: '127.0.0.1', port: 0 },
+      identity: { resource: RESOURCE, oauth: { issuer, jwksUri: `${issuer}/jwks` } },
+      upstreams: {
+        echo: { http: { url: echo.url, allowLoopbackHttp: true, auth: { clientCredentials: { tokenUrl: `${issuer}/token`, clientId: 'other', clientSecret: 'other-secret', scope: 'mcp:read' } } } },
+      },
+      policy: { allow: [{ upstream: 'echo', tools: ['headers'] }] },
+    });
+    const agentToken = await tokenFor('mcp:read');
+    const init = await post(credGw.url, INIT, bearer(agentToken));
+    const r = await post(credGw.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo__headers', arguments: {} } }, { ...bearer(agentToken), 'mcp-session-id': init.headers.get('mcp-session-id')! });
+    const seen = JSON.parse(textOf(r.json?.result)) as Record<string, string>;
+    const upstreamToken = (seen.authorization ?? '').replace(/^Bearer /, '');
+    expect(upstreamToken).not.toBe('');
+    expect(upstreamToken).not.toBe(agentToken);
+    const claims = JSON.parse(Buffer.from(upstreamToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ client_id: 'other', aud: echo.url });
+  });
+});
+
 describe('built-in issuer and API keys', () => {
   let builtinGw: Gateway;
   let dir: string;
