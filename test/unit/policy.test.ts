@@ -4,7 +4,7 @@ import { compilePolicy } from '../../src/policy/compile.js';
 import { decide } from '../../src/policy/decide.js';
 import { authorizeStage } from '../../src/stages/authorize/stage.js';
 import { globToRegExpSource } from '../../src/policy/glob.js';
-import type { Ctx, Principal, Target } from '../../src/pipeline/types.js';
+import type { Ctx, Principal, Target, Verdict } from '../../src/pipeline/types.js';
 
 const CONFIG = `
 upstreams:
@@ -108,7 +108,7 @@ describe('authorize stage', () => {
   it('applies the grant\'s item limit to the result with a visible notice', () => {
     const c = ctx(who(['analyst']), tool('fs', 'read_text_file'));
     expect(stage.request!(c, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { path: '/data/public/x' } } })).toEqual({ kind: 'pass' });
-    const v = stage.response!(c, { jsonrpc: '2.0', id: 1, result: { content: [1, 2, 3, 4].map((i) => ({ type: 'text', text: String(i) })) } });
+    const v = stage.response!(c, { jsonrpc: '2.0', id: 1, result: { content: [1, 2, 3, 4].map((i) => ({ type: 'text', text: String(i) })) } }) as Verdict;
     expect(v.kind).toBe('replace');
     if (v.kind === 'replace' && 'result' in v.message) {
       const content = v.message.result.content as Array<{ text: string }>;
