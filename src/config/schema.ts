@@ -54,6 +54,17 @@ export const HttpUpstreamSchema = z.strictObject({
         })
         .optional()
         .describe('The gateway\'s own OAuth client credentials for this upstream, refreshed before expiry.'),
+      tokenExchange: z
+        .strictObject({
+          tokenUrl: z.url(),
+          clientId: z.string().min(1),
+          clientSecret: z.string().min(1),
+          audience: z.string().min(1).optional().describe('Audience of the exchanged token; defaults to the upstream URL.'),
+          scope: z.string().min(1).optional().describe('Narrower scope to ask for.'),
+          timeoutMs: durationMs.default(5000),
+        })
+        .optional()
+        .describe('RFC 8693: exchange the agent\'s token at the authorization server for one of this upstream\'s audience (needs share: per-principal or per-session).'),
     })
     .optional(),
 });
@@ -234,6 +245,13 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
   checkRules(policy.allow, 'policy.allow');
   for (const [role, rules] of Object.entries(obj(policy.roles))) checkRules(rules, `policy.roles.${role}`);
   checkRules(policy.toolTiers, 'policy.toolTiers');
+  for (const [name, u] of Object.entries(upstreams)) {
+    const te = obj(obj(obj(u).http).auth).tokenExchange;
+    const share = obj(u).share ?? 'shared';
+    if (te !== undefined && share === 'shared') {
+      out.push({ path: `upstreams.${name}.share`, message: 'token exchange gives each caller its own upstream identity: use share: per-principal or per-session' });
+    }
+  }
   const audit = obj(root.audit);
   if (audit.sink === 'file' && audit.path === undefined) out.push({ path: 'audit.path', message: 'the file sink needs a path' });
   return out;

@@ -13,6 +13,7 @@ import { JwtVerifier, remoteKeys } from './jwt.js';
 import { loadOrCreateKey, type BuiltinKeys } from './builtin.js';
 import { ApiKeyStore, isApiKey } from './apikeys.js';
 import { introspect } from './introspection.js';
+import { bindCredential } from './credential.js';
 
 export type IdentityConfig = NonNullable<Config['identity']>;
 
@@ -76,6 +77,7 @@ export class Authenticator {
     } else {
       throw new AuthFailure('invalid_token', 'the token is not a JWT and introspection is not configured');
     }
+    bindCredential(verified.principal, token);
     this.cache.set(key, verified.principal, Math.min(verified.expiresAt, Date.now() + this.cfg.cacheMaxSec * 1000));
     return verified.principal;
   }

@@ -17,7 +17,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import { META, MODERN_VERSION, type CallOptions, type LinkEvent, type ServerDescription, type UpstreamLink, type UpstreamReply } from './link.js';
 import { negotiate, modernMeta } from './handshake.js';
 import { Backoff } from './backoff.js';
-import { ClientCredentials } from './credentials.js';
+import { ClientCredentials, TokenExchange } from './credentials.js';
 
 const MAX_BODY = 64 * 1024 * 1024;
 
@@ -40,6 +40,8 @@ export class HttpLink implements UpstreamLink {
   private readonly listenBackoff = new Backoff(500, 30_000, 1_000_000);
   private readonly resourceSubscriptions = new Set<string>();
   private readonly credentials: ClientCredentials | undefined;
+  private readonly exchangeCreds: TokenExchange | undefined;
+  private subjectToken: string | undefined;
   /** The latest upstream credential, reused by notifications and the notification stream. */
   private authorization: string | undefined;
 
@@ -52,6 +54,8 @@ export class HttpLink implements UpstreamLink {
     this.url = new URL(cfg.http!.url);
     const cc = cfg.http!.auth?.clientCredentials;
     this.credentials = cc ? new ClientCredentials(cc, `${this.url.origin}${this.url.pathname}`) : undefined;
+    const te = cfg.http!.auth?.tokenExchange;
+    this.exchangeCreds = te ? new TokenExchange(te, `${this.url.origin}${this.url.pathname}`) : undefined;
     const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
   }
@@ -111,6 +115,10 @@ export class HttpLink implements UpstreamLink {
     this.post(body, {}, undefined, 10_000)
       .then((x) => x.message.resume())
       .catch((err: unknown) => this.emit({ type: 'log', level: 'warn', message: 'notification to upstream failed', detail: { upstream: this.upstream, method, error: String(err) } }));
+  }
+
+  setSubjectToken(token: string | undefined): void {
+    if (token !== undefined) this.subjectToken = token;
   }
 
   /** Add or drop a resource subscription; the listen stream is reopened with the new set. */
@@ -215,6 +223,8 @@ export class HttpLink implements UpstreamLink {
     const extra: Record<string, string> = {};
     if (opts.traceparent) extra.traceparent = opts.traceparent;
     if (this.credentials) this.authorization = await this.credentials.authorization();
+    // Per call: the connection is per principal or per session, so this is always the same caller's identity.
+    else if (this.exchangeCreds) this.authorization = await this.exchangeCreds.authorization(this.subjectToken);
     if (opts.headers) Object.assign(extra, opts.headers);
     if (this.server?.era === 'modern' || (handshake && method === 'server/discover')) {
       extra['mcp-protocol-version'] = MODERN_VERSION;

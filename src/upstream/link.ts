@@ -45,6 +45,11 @@ export interface UpstreamLink {
   start(): Promise<ServerDescription>;
   request(method: string, params: Params | undefined, opts: CallOptions): Promise<UpstreamReply>;
   notify(method: string, params?: Params): void;
+  /**
+   * The caller's own token, for an RFC 8693 exchange at the authorization server (it is never sent
+   * upstream). Only links that exchange use it; their connection is per principal or per session.
+   */
+  setSubjectToken?(token: string | undefined): void;
   /** 2026-07-28 upstreams: resource subscriptions ride the `subscriptions/listen` stream. */
   subscribe?(uri: string, on: boolean): boolean;
   close(): Promise<void>;

@@ -2,15 +2,16 @@
 // RS256 access tokens (client credentials, RFC 8707 resource indicators). Each attack test would pass
 // if the control it names were missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
-import { exportJWK, SignJWT, UnsecuredJWT } from 'jose';
+import { exportJWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { ECHO_HEADERS, freePort, post, startGateway, startHttpFixture, stopAll, tempDir, textOf, type Gateway } from './helpers.js';
 
 const RESOURCE = 'http://127.0.0.1/mcp';
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 let issuer = '';
 let as: Server;
 let signingKey: KeyObject;
@@ -66,6 +67,7 @@ beforeAll(async () => {
     clients: [
       { client_id: 'agent', client_secret: 'agent-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
       { client_id: 'other', client_secret: 'other-secret', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] },
+      { client_id: 'gateway', client_secret: 'gateway-secret', grant_types: ['client_credentials', TOKEN_EXCHANGE], redirect_uris: [], response_types: [] },
     ],
     features: {
       clientCredentials: { enabled: true },
@@ -77,6 +79,23 @@ beforeAll(async () => {
     },
     scopes: ['mcp:read', 'mcp:write'],
   });
+  // oidc-provider has no built-in RFC 8693 grant; this registers one on the real server: it verifies the
+  // subject token it issued itself and returns a token for the requested audience that still names the
+  // subject, with the exchanging client as the actor.
+  provider.registerGrantType(
+    TOKEN_EXCHANGE,
+    async (ctx: { oidc: { params: Record<string, string | undefined>; client: { clientId: string } }; body: unknown }) => {
+      const { subject_token: subject, audience, scope } = ctx.oidc.params;
+      const { payload } = await jwtVerify(subject ?? '', createPublicKey(signingKey), { issuer, audience: RESOURCE });
+      const token = await new SignJWT({ scope: scope ?? payload.scope, client_id: ctx.oidc.client.clientId, act: { sub: ctx.oidc.client.clientId } })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'at+jwt' })
+        .setIssuer(issuer).setAudience(audience ?? '').setSubject(String(payload.sub)).setIssuedAt().setExpirationTime('5m')
+        .sign(signingKey);
+      ctx.body = { access_token: token, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 300 };
+
+    },
+    ['subject_token', 'subject_token_type', 'audience', 'scope', 'requested_token_type'],
+  );
   as = provider.listen(port, '127.0.0.1');
   await new Promise((r) => as.once('listening', r));
 
@@ -251,6 +270,30 @@ describe('upstream credentials, never the agent\'s', () => {
     expect(upstreamToken).not.toBe(agentToken);
     const claims = JSON.parse(Buffer.from(upstreamToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ client_id: 'other', aud: echo.url });
+  });
+});
+
+describe('RFC 8693 token exchange', () => {
+  it('the upstream gets a token for its own audience that names the agent, exchanged at the AS, never the agent\'s token', async () => {
+    const echo = await startHttpFixture(ECHO_HEADERS, []);
+    const teGw = await startGateway({
+      listen: { host: '127.0.0.1', port: 0 },
+      identity: { resource: RESOURCE, oauth: { issuer, jwksUri: `${issuer}/jwks` } },
+      upstreams: {
+        echo: { share: 'per-principal', http: { url: echo.url, allowLoopbackHttp: true, auth: { tokenExchange: { tokenUrl: `${issuer}/token`, clientId: 'gateway', clientSecret: 'gateway-secret', scope: 'mcp:read' } } } },
+      },
+      policy: { allow: [{ upstream: 'echo', tools: ['headers'] }] },
+    });
+    const agentToken = await tokenFor('mcp:read');
+    const init = await post(teGw.url, INIT, bearer(agentToken));
+    const r = await post(teGw.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo__headers', arguments: {} } }, { ...bearer(agentToken), 'mcp-session-id': init.headers.get('mcp-session-id')! });
+    expect(r.json?.error, JSON.stringify(r.json?.error)).toBeUndefined();
+    const seen = JSON.parse(textOf(r.json?.result)) as Record<string, string>;
+    const upstreamToken = (seen.authorization ?? '').replace(/^Bearer /, '');
+    expect(upstreamToken).not.toBe('');
+    expect(upstreamToken).not.toBe(agentToken);
+    const claims = JSON.parse(Buffer.from(upstreamToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: 'agent', aud: echo.url, act: { sub: 'gateway' } });
   });
 });
 
