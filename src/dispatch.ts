@@ -11,9 +11,10 @@ import type { Forwarded } from './pipeline/runner.js';
 import type { CatalogEntry, Ctx, Principal, Stage, Target, TargetKind } from './pipeline/types.js';
 import type { AgentRequestChannel } from './downstream/agent.js';
 import type { Router } from './upstream/route.js';
-import type { UpstreamPool } from './upstream/pool.js';
+import type { Connection, UpstreamPool } from './upstream/pool.js';
 import type { CatalogKind } from './upstream/catalog.js';
 import { paramHeaderMismatch, paramHeadersFor } from './protocol/param-headers.js';
+import { agentCredential } from './identity/credential.js';
 import { GATEWAY_INFO, LATEST_LEGACY_VERSION, META, MODERN_VERSION, SUPPORTED_LEGACY_VERSIONS, type CallOptions, type UpstreamReply } from './upstream/link.js';
 
 export interface DispatchView {
@@ -202,8 +203,8 @@ export class Dispatcher {
     const perUpstream = await Promise.all(
       [...pools.values()].map(async (pool) => {
         try {
-          const conn = pool.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
-          return { pool, items: (await conn.getCatalog())[kind] };
+          const conn = this.connectionFor(pool, agent);
+          return { pool, items: (await conn.listCatalog())[kind] };
         } catch {
           return { pool, items: [] as Params[] }; // an upstream that is down lists nothing rather than failing the list
         }
@@ -226,6 +227,13 @@ export class Dispatcher {
 
   // ---- calls -------------------------------------------------------------------------------------
 
+  /** The caller's connection to an upstream; one that exchanges tokens learns the caller's token. */
+  private connectionFor(pool: UpstreamPool, agent: AgentRequestChannel): Connection {
+    const conn = pool.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
+    if (pool.cfg.http?.auth?.tokenExchange) conn.link.setSubjectToken?.(agentCredential(agent.principal));
+    return conn;
+  }
+
   private async call(ctx: Ctx, req: JsonRpcRequest, agent: AgentRequestChannel): Promise<Forwarded> {
     const target = ctx.target;
     if (!target) return { rejection: reject('unknown_target', 'the request names no known tool, prompt or resource') };
@@ -236,7 +244,7 @@ export class Dispatcher {
     if (resumed) return this.awaitParked(req, resumed.id, resumed.parked, agent);
     if (resumed === null) return { rejection: reject('invalid_params', 'requestState is invalid, expired or belongs to another caller') };
 
-    const conn = pool.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
+    const conn = this.connectionFor(pool, agent);
     const params = this.upstreamParams(req.method, req.params ?? {}, target, agent.session?.logLevel);
     let server;
     try {
