@@ -82,13 +82,19 @@ export class Gateway implements MessageHandler {
     return this.rt.pools;
   }
 
-  /** Connect shared upstreams; one that fails is logged and retried, it does not stop the gateway. */
-  async start(): Promise<void> {
-    await Promise.all(
+  /**
+   * Connect shared upstreams, waiting at most `graceMs`: one that is slow or broken is logged and keeps
+   * retrying in the background (lists skip it meanwhile); it never holds the gateway back from serving.
+   */
+  async start(graceMs = 5000): Promise<void> {
+    const warming = Promise.all(
       [...this.rt.pools.values()].map((p) =>
         p.warm().catch((err: unknown) => this.deps.log.warn({ upstream: p.name, error: err instanceof Error ? err.message : String(err) }, 'upstream not available at start')),
       ),
     );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([warming, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   private build(config: Config, previous: Map<string, UpstreamPool>): Runtime {

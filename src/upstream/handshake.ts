@@ -20,7 +20,7 @@ export function modernMeta(clientCapabilities: Params): Params {
 export async function probeModern(request: Req, clientCapabilities: Params, timeoutMs: number): Promise<ServerDescription | undefined> {
   let reply: UpstreamReply;
   try {
-    reply = await request('server/discover', { _meta: modernMeta(clientCapabilities) }, Math.min(timeoutMs, 5000));
+    reply = await request('server/discover', { _meta: modernMeta(clientCapabilities) }, timeoutMs);
   } catch (err) {
     if (err instanceof UpstreamFailure && err.reason === 'upstream_timeout') return undefined;
     throw err;
@@ -64,6 +64,10 @@ export async function initializeLegacy(request: Req, notify: Notify, clientCapab
   return d;
 }
 
+/**
+ * One deadline for the whole handshake: under `auto` the probe may use a quarter of it (at most 5 s),
+ * and initialize the rest, so connecting never takes longer than `connectTimeoutMs`.
+ */
 export async function negotiate(
   request: Req,
   notify: Notify,
@@ -71,10 +75,12 @@ export async function negotiate(
   clientCapabilities: Params,
   timeoutMs: number,
 ): Promise<ServerDescription> {
+  const deadline = Date.now() + timeoutMs;
   if (era !== 'legacy') {
-    const modern = await probeModern(request, clientCapabilities, timeoutMs);
+    const probeMs = era === 'modern' ? timeoutMs : Math.max(100, Math.min(5000, Math.floor(timeoutMs / 4)));
+    const modern = await probeModern(request, clientCapabilities, probeMs);
     if (modern) return modern;
     if (era === 'modern') throw new UpstreamFailure('upstream_protocol', 'upstream does not speak 2026-07-28 (server/discover failed)');
   }
-  return initializeLegacy(request, notify, clientCapabilities, timeoutMs);
+  return initializeLegacy(request, notify, clientCapabilities, Math.max(100, deadline - Date.now()));
 }

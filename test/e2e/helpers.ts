@@ -71,6 +71,8 @@ export interface Proc {
 }
 
 const procs = new Set<Proc>();
+/** Processes someone else spawned for us (an SDK stdio transport): killed by PID in stopAll. */
+const adopted = new Set<number>();
 const tmpDirs: string[] = [];
 const closers: Array<() => Promise<unknown>> = [];
 
@@ -116,15 +118,16 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Direct children of a process (Linux /proc), e.g. the stdio upstreams the gateway spawned. */
+/** Live direct children of a process (Linux /proc), e.g. the stdio upstreams the gateway spawned. */
 export function childPids(parent: number): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) out.push(Number(entry));
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A zombie has exited; it only waits for its parent to reap it.
+      if (Number(ppid) === parent && state !== 'Z') out.push(Number(entry));
     } catch {
       /* gone meanwhile */
     }
@@ -149,9 +152,14 @@ export async function stopProc(p: Proc, graceMs = 3_000): Promise<void> {
     () => true,
     () => false,
   );
-  // The group may outlive its leader; SIGKILL it either way (only our own group ids).
+  if (exited) return;
   signalGroup(p.pid, 'SIGKILL');
-  if (!exited) await withTimeout(p.exited, 2_000, `kill of ${p.pid}`).catch(() => undefined);
+  await withTimeout(p.exited, 2_000, `kill of ${p.pid}`).catch(() => undefined);
+}
+
+/** Register a PID spawned by an SDK transport so stopAll kills it if the client did not end it. */
+export function adoptPid(pid: number | null | undefined): void {
+  if (typeof pid === 'number') adopted.add(pid);
 }
 
 export function track<C extends { close(): Promise<unknown> }>(client: C): C {
@@ -170,6 +178,22 @@ export async function stopAll(): Promise<void> {
   const all = [...procs];
   procs.clear();
   await Promise.all(all.map((p) => stopProc(p)));
+  for (const pid of adopted) {
+    if (!pidAlive(pid)) continue;
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    await waitFor(() => !pidAlive(pid), 3_000, `exit of ${pid}`).catch(() => {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    });
+  }
+  adopted.clear();
   for (const d of tmpDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
@@ -214,9 +238,9 @@ export interface HttpServer {
   url: string;
 }
 
-/** A fixture that takes `--port 0` and prints `listening on http://127.0.0.1:PORT/mcp`. */
+/** A fixture that takes `--port N` (0 unless given) and prints `listening on http://127.0.0.1:PORT/mcp`. */
 export async function startHttpFixture(script: string, args: string[]): Promise<HttpServer> {
-  const proc = spawnProc(NODE, [script, ...args, '--port', '0']);
+  const proc = spawnProc(NODE, [script, ...args, ...(args.includes('--port') ? [] : ['--port', '0'])]);
   return { proc, url: await waitForListening(proc, script) };
 }
 
@@ -334,6 +358,17 @@ export const httpUpstream = (url: string, extra: Record<string, unknown> = {}): 
 
 // ---- agents ----------------------------------------------------------------------------------------
 
+/**
+ * Progress values an SDK client reported for a call of `steps` steps. The SDKs dispatch notifications
+ * on a microtask but settle responses at once, so when the last progress and the result arrive in
+ * one read the SDK drops that last progress (the gateway sent it: raw tests check the exact order).
+ */
+export function expectProgress(seen: number[], steps: number): void {
+  if (seen.length < steps - 1 || seen.some((v, i) => v !== i + 1)) {
+    throw new Error(`progress ${JSON.stringify(seen)} is not 1..${steps} (or 1..${steps - 1})`);
+  }
+}
+
 export function textOf(result: unknown): string {
   const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
   return content
@@ -371,7 +406,8 @@ export function v2Client(): Client {
   const client = new Client({ name: 'e2e-v2', version: '1.0.0' }, { ...PINNED, capabilities: { elicitation: { form: {} }, sampling: {} } });
   client.setRequestHandler('elicitation/create', async (req) => {
     const props = Object.keys((req.params as { requestedSchema?: { properties?: object } }).requestedSchema?.properties ?? {});
-    return props.includes('confirm') ? { action: 'accept' as const, content: { confirm: true } } : { action: 'accept' as const, content: { answer: 'forty-two' } };
+    const content: Record<string, string | boolean> = props.includes('confirm') ? { confirm: true } : { answer: 'forty-two' };
+    return { action: 'accept' as const, content };
   });
   client.setRequestHandler('sampling/createMessage', async () => ({
     role: 'assistant' as const,
