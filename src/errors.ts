@@ -26,6 +26,7 @@ export const Rejections = {
   header_mismatch: { code: RpcCode.HeaderMismatch, message: 'Header does not match the request body' },
   missing_capability: { code: RpcCode.MissingClientCapability, message: 'Missing required client capability' },
   shutting_down: { code: -32008, message: 'Gateway is shutting down' },
+  audit_unavailable: { code: -32009, message: 'Audit trail unavailable' },
 } as const;
 
 export type RejectionReason = keyof typeof Rejections;

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config/schema.js';
 import { Runner } from './pipeline/runner.js';
-import type { AuditSink, Ctx, Era, Principal, Stage } from './pipeline/types.js';
+import { PASS, type AuditSink, type Ctx, type Era, type Principal, type Stage } from './pipeline/types.js';
+import type { DurableAuditSink } from './audit/port.js';
 import { reject } from './errors.js';
 import { successResponse, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from './protocol/jsonrpc.js';
 import { Dispatcher, resolveTarget, type DispatchView } from './dispatch.js';
@@ -29,8 +30,25 @@ import type { Logger } from './telemetry/log.js';
  *   approval          — last, so a person is asked only about calls that would otherwise pass.
  * Response stages run in the same array order on the way back.
  */
-export function buildStages(config: Config): Stage[] {
-  return [authorizeStage(compilePolicy(config.policy))];
+export function buildStages(config: Config, audit?: AuditSink): Stage[] {
+  const stages: Stage[] = [];
+  // A call that cannot be recorded must not reach an upstream (sync audit only). It recovers by itself:
+  // its own denials are records the trail is asked to write.
+  if (audit && isDurable(audit) && audit.mode === 'sync') stages.push(auditGate(audit));
+  stages.push(authorizeStage(compilePolicy(config.policy)));
+  return stages;
+}
+
+function isDurable(a: AuditSink): a is DurableAuditSink {
+  return typeof (a as Partial<DurableAuditSink>).stats === 'function';
+}
+
+function auditGate(audit: DurableAuditSink): Stage {
+  return {
+    name: 'audit-gate',
+    request: () =>
+      audit.stats().healthy ? PASS : { kind: 'deny', rejection: reject('audit_unavailable', 'the audit trail is not accepting records; calls are refused until it is') },
+  };
 }
 
 interface Runtime {
@@ -104,7 +122,7 @@ export class Gateway implements MessageHandler {
       pools.set(name, old && JSON.stringify(old.cfg) === JSON.stringify(cfg) ? old : new UpstreamPool(name, cfg, this.poolEvents, this.deps.linkFactory ?? defaultLinkFactory));
     }
     const router = new Router(config.routing.separator, new Set(pools.keys()), config.routing.passthrough);
-    const stages = buildStages(config);
+    const stages = buildStages(config, this.deps.audit);
     return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment) };
   }
 
@@ -121,7 +139,7 @@ export class Gateway implements MessageHandler {
     const next = this.build(config, old.pools);
     this.rt = next;
     this.dispatcher.update(this.view(next));
-    this.deps.audit.append(this.adminEvent('config/reload', `upstreams: ${[...next.pools.keys()].join(', ')}`));
+    void this.deps.audit.append(this.adminEvent('config/reload', `upstreams: ${[...next.pools.keys()].join(', ')}`));
     const retired = [...old.pools.values()].filter((p) => next.pools.get(p.name) !== p);
     await Promise.all([...next.pools.values()].filter((p) => !old.pools.has(p.name) || old.pools.get(p.name) !== p).map((p) => p.warm().catch(() => undefined)));
     // Visibility may have changed with the policy: tell every agent to re-list.

@@ -7,6 +7,7 @@ import { runSchema } from './schema.js';
 import { runToken } from './token.js';
 import { runKeys } from './keys.js';
 import { runPolicy } from './policy.js';
+import { runAudit } from './audit.js';
 
 const USAGE = `portcullis — an MCP security gateway
 
@@ -18,6 +19,7 @@ usage:
   portcullis token mint --config FILE --sub NAME --roles a,b [--scope "…"] [--ttl 15m]
   portcullis keys create|list|revoke --config FILE …     API keys (only hashes stored)
   portcullis policy check --config FILE --sub NAME --roles a,b --tool server__tool --args JSON
+  portcullis audit verify|search|export|keygen --config FILE …   the tamper-evident audit trail
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -28,6 +30,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   token: runToken,
   keys: runKeys,
   policy: runPolicy,
+  audit: (args) => runAudit(args),
 };
 
 async function main(argv: string[]): Promise<number> {

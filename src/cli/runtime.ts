@@ -11,6 +11,11 @@ import { createLogger, type Logger } from '../telemetry/log.js';
 import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT } from '../audit/sinks.js';
 import type { AuditSink } from '../pipeline/types.js';
 import { Authenticator } from '../identity/authenticator.js';
+import { openAuditTrail } from '../audit/trail.js';
+import { AuditTrailError } from '../audit/store.js';
+import { AuditKeyError } from '../audit/keys.js';
+import { applyRetention } from '../audit/retention.js';
+import type { DurableAuditSink } from '../audit/port.js';
 
 export interface Running {
   gateway: Gateway;
@@ -20,8 +25,28 @@ export interface Running {
   onShutdown(fn: () => Promise<void>): void;
 }
 
-function auditSink(config: Config, log: Logger): AuditSink {
-  switch (config.audit.sink) {
+async function auditSink(config: Config, log: Logger): Promise<AuditSink> {
+  const a = config.audit;
+  switch (a.sink) {
+    case 'sqlite':
+    case 'jsonl': {
+      const alog = log.child({ component: 'audit' });
+      const sink = await openAuditTrail({
+        kind: a.sink,
+        path: a.path!,
+        mode: a.mode,
+        ...(a.fsync === undefined ? {} : { fsync: a.fsync }),
+        maxQueue: a.queue.max,
+        maxBatch: a.queue.batch,
+        flushMs: a.queue.flushMs,
+        checkpoint: a.checkpoint === false ? false : { key: a.checkpoint.key, every: a.checkpoint.every, intervalMs: a.checkpoint.intervalMs },
+        log: alog,
+        // Each logged checkpoint is an anchor outside the store: `audit verify --anchor SEQ:HASH`.
+        onCheckpoint: (cp) => alog.info({ checkpoint: { seq: cp.seq, hash: cp.hash, time: cp.time } }, 'audit checkpoint'),
+      });
+      if (a.retention) scheduleRetention(sink, a.retention, alog);
+      return sink;
+    }
     case 'log':
       return new LogAuditSink(log);
     case 'file':
@@ -31,6 +56,18 @@ function auditSink(config: Config, log: Logger): AuditSink {
     case 'none':
       return NO_AUDIT;
   }
+}
+
+function scheduleRetention(sink: DurableAuditSink, r: NonNullable<Config['audit']['retention']>, log: Logger): void {
+  const policy = { ...(r.maxRecords ? { maxRecords: r.maxRecords } : {}), ...(r.maxAgeDays ? { maxAgeMs: r.maxAgeDays * 86_400_000 } : {}) };
+  setInterval(() => {
+    applyRetention(sink, policy).then(
+      (cut) => {
+        if (cut) log.info({ cut: { fromSeq: cut.fromSeq, auditSeq: cut.auditSeq } }, 'audit retention cut');
+      },
+      (err: unknown) => log.error({ err: (err as Error).message }, 'audit retention failed'),
+    );
+  }, r.checkEveryMs).unref();
 }
 
 export async function boot(file: string, override?: (c: Config) => Config): Promise<Running | number> {
@@ -49,7 +86,18 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     return 1;
   }
   if (!authenticator) log.warn('no identity configured: every caller is anonymous (fine for local use, not for a shared gateway)');
-  const gateway = new Gateway(config, { log, audit: auditSink(config, log) });
+  let audit: AuditSink;
+  try {
+    audit = await auditSink(config, log);
+  } catch (err) {
+    // A corrupt or unreadable trail refuses to start rather than silently beginning a new chain.
+    if (err instanceof AuditTrailError || err instanceof AuditKeyError) {
+      process.stderr.write(`portcullis: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const gateway = new Gateway(config, { log, audit });
   await gateway.start();
 
   let reloading: Promise<void> = Promise.resolve();

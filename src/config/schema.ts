@@ -141,9 +141,37 @@ export const PolicySchema = z.strictObject({
   defaultTier: z.enum(['read', 'write', 'admin']).default('write').describe('Tier of tools no toolTiers entry names.'),
 });
 
+export const AuditCheckpointSchema = z.strictObject({
+  key: z.string().min(1).optional().describe('Ed25519 private key that signs checkpoints and cuts: PEM, base64, or a file path.'),
+  every: z.number().int().min(0).max(1_000_000).default(1000).describe('Sign after this many records (0: by time only).'),
+  intervalMs: durationMs.default(10_000).describe('Also sign an unsigned tail this often.'),
+  publicKey: z.string().min(1).optional().describe('For `audit verify` on hosts without the private key.'),
+  previousPublicKeys: z.array(z.string().min(1)).default([]).describe('Rotated-out keys verify still accepts.'),
+});
+
 export const AuditSchema = z.strictObject({
-  sink: z.enum(['log', 'file', 'memory', 'none']).default('log'),
+  sink: z.enum(['sqlite', 'jsonl', 'log', 'file', 'memory', 'none']).default('log').describe('sqlite and jsonl keep the tamper-evident trail; file writes plain JSON lines; log writes to stderr.'),
   path: z.string().min(1).optional(),
+  mode: z
+    .enum(['sync', 'async'])
+    .default('sync')
+    .describe("sync: a call's record is durable before its response leaves, or the call is refused. async: bounded queue; lost records are counted and logged."),
+  fsync: z.boolean().optional().describe('Default: true in sync mode (survives power loss), false in async (survives a process crash).'),
+  queue: z
+    .strictObject({
+      max: z.number().int().min(1).max(1_000_000).default(10_000),
+      batch: z.number().int().min(1).max(100_000).default(1024),
+      flushMs: z.number().int().min(1).max(60_000).default(10),
+    })
+    .prefault({}),
+  checkpoint: z.union([z.literal(false), AuditCheckpointSchema]).prefault({}).describe('false keeps an unsigned chain, spelled out.'),
+  retention: z
+    .strictObject({
+      maxRecords: z.number().int().min(1).optional(),
+      maxAgeDays: z.number().int().min(1).max(36_500).optional(),
+      checkEveryMs: durationMs.default(3_600_000),
+    })
+    .optional(),
 });
 
 export const IdentitySchema = z.strictObject({
@@ -253,7 +281,14 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
     }
   }
   const audit = obj(root.audit);
-  if (audit.sink === 'file' && audit.path === undefined) out.push({ path: 'audit.path', message: 'the file sink needs a path' });
+  const chained = audit.sink === 'sqlite' || audit.sink === 'jsonl';
+  if ((audit.sink === 'file' || chained) && audit.path === undefined) out.push({ path: 'audit.path', message: `the ${String(audit.sink)} sink needs a path` });
+  if (chained && audit.checkpoint !== false && obj(audit.checkpoint).key === undefined) {
+    out.push({ path: 'audit.checkpoint.key', message: 'required when checkpoints are on: create one with `portcullis audit keygen --out FILE`, or set audit.checkpoint: false for an unsigned chain' });
+  }
+  if (audit.retention !== undefined && !(chained && audit.checkpoint !== false)) {
+    out.push({ path: 'audit.retention', message: 'retention drops records only through a signed cut: it needs the sqlite or jsonl sink with checkpoints on' });
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
  * only the runner turns them into responses and records.
  */
 import { performance } from 'node:perf_hooks';
-import { GatewayError, toRpcError, type Rejection } from '../errors.js';
+import { GatewayError, reject, toRpcError, type Rejection } from '../errors.js';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { AuditEvent, AuditOutcome, AuditSink, Ctx, Stage, StageRecord, Verdict } from './types.js';
 
@@ -60,8 +60,7 @@ export class Runner {
       response = undefined;
     }
     const out = response ?? toRpcError(req.id, rejection ?? failure);
-    this.record(ctx, 'request', req.id, out, rejection, failure);
-    return out;
+    return this.record(ctx, 'request', req.id, out, rejection, failure);
   }
 
   /** A notification (either direction) or a message that never became a request: one record each. */
@@ -70,7 +69,8 @@ export class Runner {
     if (extra?.reason !== undefined) e.reason = extra.reason;
     if (extra?.detail !== undefined) e.detail = extra.detail;
     if (extra?.requestId !== undefined) e.requestId = extra.requestId;
-    this.audit.append(e);
+    // Notifications are not held back: a durable sink counts and logs a record it cannot write.
+    void this.audit.append(e);
   }
 
   noteNotification(ctx: Ctx, n: JsonRpcNotification, direction: 'inbound' | 'outbound'): void {
@@ -117,7 +117,7 @@ export class Runner {
     return e;
   }
 
-  private record(ctx: Ctx, kind: 'request', requestId: string | number, out: JsonRpcResponse, rejection: Rejection | undefined, failure: unknown): void {
+  private async record(ctx: Ctx, kind: 'request', requestId: string | number, out: JsonRpcResponse, rejection: Rejection | undefined, failure: unknown): Promise<JsonRpcResponse> {
     const isError = 'error' in out;
     const outcome: AuditOutcome = rejection ? 'denied' : failure !== undefined ? 'failed' : 'allowed';
     const e = this.base(ctx, kind, 'inbound', outcome);
@@ -131,7 +131,15 @@ export class Runner {
       e.detail = failure instanceof Error ? failure.message : String(failure);
     }
     e.result = { bytes: 0, isError: isError || (!isError && out.result.isError === true) };
-    this.audit.append(e);
+    try {
+      // sync mode: resolves once the record is committed (group commit); async and plain sinks: at once.
+      const durable = this.audit.append(e);
+      if (durable) await durable;
+    } catch {
+      // Fail closed: a call whose record cannot be made durable gets this refusal, not its result.
+      return toRpcError(requestId, reject('audit_unavailable', 'the audit trail could not record this call, so its result is withheld'));
+    }
+    return out;
   }
 }
 

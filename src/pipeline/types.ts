@@ -118,6 +118,10 @@ export interface AuditEvent {
 }
 
 export interface AuditSink {
-  append(event: AuditEvent): void;
+  /**
+   * Plain sinks return nothing; a durable sink returns a promise that, in sync mode, settles when the
+   * record is durable and rejects when it cannot be (the runner then withholds the result).
+   */
+  append(event: AuditEvent): void | Promise<void>;
   close(): Promise<void>;
 }
