@@ -62,6 +62,8 @@ interface Runtime {
 export interface GatewayDeps {
   log: Logger;
   audit: AuditSink;
+  /** The durable trail behind `audit` (which may be wrapped, e.g. by metrics), for the sync-mode gate. */
+  durableAudit?: DurableAuditSink | undefined;
   linkFactory?: LinkFactory;
 }
 
@@ -122,7 +124,7 @@ export class Gateway implements MessageHandler {
       pools.set(name, old && JSON.stringify(old.cfg) === JSON.stringify(cfg) ? old : new UpstreamPool(name, cfg, this.poolEvents, this.deps.linkFactory ?? defaultLinkFactory));
     }
     const router = new Router(config.routing.separator, new Set(pools.keys()), config.routing.passthrough);
-    const stages = buildStages(config, this.deps.audit);
+    const stages = buildStages(config, this.deps.durableAudit ?? this.deps.audit);
     return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment) };
   }
 

@@ -16,9 +16,18 @@ import { AuditTrailError } from '../audit/store.js';
 import { AuditKeyError } from '../audit/keys.js';
 import { applyRetention } from '../audit/retention.js';
 import type { DurableAuditSink } from '../audit/port.js';
+import { Metrics, withMetrics } from '../telemetry/metrics.js';
+
+function isDurableSink(a: AuditSink): a is DurableAuditSink {
+  return typeof (a as Partial<DurableAuditSink>).stats === 'function';
+}
 
 export interface Running {
   gateway: Gateway;
+  metrics: Metrics;
+  /** Let the metrics read the open session count once the downstream exists. */
+  setSessionCount(fn: () => number): void;
+  auditHealthy(): boolean;
   authenticator: Authenticator | undefined;
   log: Logger;
   config: Config;
@@ -97,7 +106,18 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     }
     throw err;
   }
-  const gateway = new Gateway(config, { log, audit });
+  let sessionCount = () => 0;
+  const durable = isDurableSink(audit) ? audit : undefined;
+  const metrics: Metrics = new Metrics({
+    upstreamHealth: (): Array<{ upstream: string; up: boolean }> => [...gateway.pools.values()].map((p) => ({ upstream: p.name, up: p.healthy })),
+    auditStats: () => {
+      if (!durable) return undefined;
+      const st = durable.stats();
+      return { queued: st.queued, healthy: st.healthy, lost: st.lost.overflow + st.lost.write + st.lost.invalid + st.lost.closed };
+    },
+    sessions: () => sessionCount(),
+  });
+  const gateway: Gateway = new Gateway(config, { log, audit: withMetrics(audit, metrics), durableAudit: durable });
   await gateway.start();
 
   let reloading: Promise<void> = Promise.resolve();
@@ -140,5 +160,14 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  return { gateway, authenticator, log, config, onShutdown: (fn) => hooks.push(fn) };
+  return {
+    gateway,
+    authenticator,
+    log,
+    config,
+    metrics,
+    setSessionCount: (fn) => (sessionCount = fn),
+    auditHealthy: () => durable?.stats().healthy ?? true,
+    onShutdown: (fn) => hooks.push(fn),
+  };
 }

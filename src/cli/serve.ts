@@ -1,6 +1,7 @@
 import { HttpDownstream } from '../downstream/http.js';
 import { parse } from './args.js';
 import { boot } from './runtime.js';
+import { AdminServer } from '../admin/server.js';
 
 /** `portcullis serve --config FILE [--port N] [--host H]` */
 export async function runServe(args: string[]): Promise<number> {
@@ -33,6 +34,23 @@ export async function runServe(args: string[]): Promise<number> {
     return 1;
   }
   running.onShutdown(() => http.close(10_000));
+  running.setSessionCount(() => http.sessionCount);
+  if (config.admin.enabled) {
+    const admin = new AdminServer({
+      host: config.admin.host,
+      port: config.admin.port,
+      metrics: running.metrics,
+      ready: () => (running.auditHealthy() ? { ready: true } : { ready: false, reason: 'the audit trail is not accepting records' }),
+    });
+    try {
+      const a = await admin.listen();
+      log.info({ url: `http://${a.address}:${a.port}/metrics` }, 'admin listener ready');
+      running.onShutdown(() => admin.close());
+    } catch (err) {
+      // /mcp keeps serving; the operator sees why metrics are missing.
+      log.error({ host: config.admin.host, port: config.admin.port, error: (err as Error).message }, 'admin listener could not start');
+    }
+  }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   process.stdout.write(`listening on http://${host}:${address.port}${config.listen.path}\n`);
   log.info({ host, port: address.port, upstreams: Object.keys(config.upstreams) }, 'gateway ready');

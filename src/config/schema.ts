@@ -221,6 +221,12 @@ export const SecretsSchema = z.strictObject({
     .optional(),
 });
 
+export const AdminSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(9464).describe('Prometheus /metrics, /healthz and /readyz; 0 picks a free port.'),
+});
+
 export const LogSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -236,6 +242,7 @@ export const ConfigSchema = z
     secrets: SecretsSchema.optional().describe('Where ${secret:vault:…} references are read from.'),
     identity: IdentitySchema.optional().describe('Without this section every caller is anonymous: for local use only.'),
     audit: AuditSchema.prefault({}),
+    admin: AdminSchema.prefault({}).describe('The admin listener, separate from /mcp.'),
     log: LogSchema.prefault({}),
   });
 

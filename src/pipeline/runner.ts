@@ -119,7 +119,7 @@ export class Runner {
 
   private async record(ctx: Ctx, kind: 'request', requestId: string | number, out: JsonRpcResponse, rejection: Rejection | undefined, failure: unknown): Promise<JsonRpcResponse> {
     const isError = 'error' in out;
-    const outcome: AuditOutcome = rejection ? 'denied' : failure !== undefined ? 'failed' : 'allowed';
+    const outcome: AuditOutcome = rejection ? outcomeOf(rejection) : failure !== undefined ? 'failed' : 'allowed';
     const e = this.base(ctx, kind, 'inbound', outcome);
     e.requestId = requestId;
     if (rejection) {
@@ -140,6 +140,31 @@ export class Runner {
       return toRpcError(requestId, reject('audit_unavailable', 'the audit trail could not record this call, so its result is withheld'));
     }
     return out;
+  }
+}
+
+/** A policy refusal is a denial; an upstream that failed the call is a failure; bad input is invalid. */
+function outcomeOf(r: Rejection): AuditOutcome {
+  switch (r.reason) {
+    case 'upstream_unavailable':
+    case 'upstream_timeout':
+    case 'upstream_failed':
+    case 'upstream_protocol':
+    case 'cancelled':
+    case 'shutting_down':
+    case 'audit_unavailable':
+      return 'failed';
+    case 'invalid_request':
+    case 'invalid_params':
+    case 'unknown_method':
+    case 'unknown_target':
+    case 'parse_error':
+    case 'unsupported_version':
+    case 'header_mismatch':
+    case 'missing_capability':
+      return 'invalid';
+    default:
+      return 'denied';
   }
 }
 

@@ -138,7 +138,7 @@ describe('an upstream that crashes mid-call', () => {
     expect(JSON.parse(result)).toEqual({ server: 'crashy', tool: 'tool_0', args: { again: true } });
     const audit = gw.audit().filter((r) => r.kind === 'request' && r.target === 'crash');
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ upstream: 'crashy', outcome: 'denied', reason: 'upstream_failed' });
+    expect(audit[0]).toMatchObject({ upstream: 'crashy', outcome: 'failed', reason: 'upstream_failed' });
   });
 });
 

@@ -299,7 +299,7 @@ export interface AuditRecord {
 
 /** Adds the file audit sink and a quiet log to a config, unless the test set them. */
 function completeConfig(config: Record<string, unknown>, auditPath: string): Record<string, unknown> {
-  return { log: { level: 'warn' }, audit: { sink: 'file', path: auditPath }, ...config };
+  return { log: { level: 'warn' }, audit: { sink: 'file', path: auditPath }, admin: { enabled: false }, ...config };
 }
 
 export function readAudit(path: string): AuditRecord[] {

@@ -177,7 +177,7 @@ describe('bad input: a clear error, one audit record, and the gateway keeps serv
     const r = await auditedOnce(() => post(gw.url, { jsonrpc: '2.0', id: 'u', method: 'tools/explode', params: {} }, sessionHeaders(sid)), {
       kind: 'request',
       method: 'tools/explode',
-      outcome: 'denied',
+      outcome: 'invalid',
       reason: 'unknown_method',
     });
     expect(r.json?.id).toBe('u');
@@ -221,7 +221,7 @@ describe('bad input: a clear error, one audit record, and the gateway keeps serv
     for (const name of ['nosuch__tool', 'no-separator-at-all', 'old__']) {
       const r = await auditedOnce(() => post(gw.url, { jsonrpc: '2.0', id: name, method: 'tools/call', params: { name, arguments: {} } }, sessionHeaders(sid)), {
         kind: 'request',
-        outcome: 'denied',
+        outcome: 'invalid',
         reason: 'unknown_target',
       });
       expect(r.json?.error?.code).toBe(-32602);
@@ -235,7 +235,7 @@ describe('bad input: a clear error, one audit record, and the gateway keeps serv
       const started = Date.now();
       const r = await auditedOnce(
         () => post(gw.url, { jsonrpc: '2.0', id: name, method: 'tools/call', params: { name, arguments: { message: 'x' } } }, sessionHeaders(sid)),
-        { kind: 'request', outcome: 'denied' },
+        { kind: 'request', outcome: 'failed' },
       );
       expect(Date.now() - started).toBeLessThan(5_000);
       expect([-32003, -32004, -32006]).toContain(r.json?.error?.code);
@@ -250,7 +250,7 @@ describe('bad input: a clear error, one audit record, and the gateway keeps serv
       const started = Date.now();
       const r = await auditedOnce(
         () => post(gw.url, { jsonrpc: '2.0', id: name, method: 'tools/call', params: { name, arguments: { message: 'x' } } }, sessionHeaders(sid)),
-        { kind: 'request', outcome: 'denied', reason: 'upstream_timeout' },
+        { kind: 'request', outcome: 'failed', reason: 'upstream_timeout' },
       );
       const took = Date.now() - started;
       expect(took).toBeGreaterThanOrEqual(900);

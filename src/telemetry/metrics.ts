@@ -1,0 +1,77 @@
+/**
+ * Prometheus metrics, derived from the audit events the runner already produces (one per message), so
+ * the numbers and the trail can never disagree. Upstream health and audit queue depth are gauges read
+ * at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditEvent, AuditSink } from '../pipeline/types.js';
+
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface MetricsSources {
+  upstreamHealth(): Array<{ upstream: string; up: boolean }>;
+  auditStats(): { queued: number; lost: number; healthy: boolean } | undefined;
+  sessions(): number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly messages: Counter<'method' | 'upstream' | 'outcome' | 'direction'>;
+  private readonly denials: Counter<'reason' | 'rule'>;
+  private readonly latency: Histogram<'method' | 'upstream'>;
+  private readonly stageLatency: Histogram<'stage'>;
+
+  constructor(sources: MetricsSources) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_process_' });
+    this.messages = new Counter({ name: 'portcullis_messages_total', help: 'Messages by method, upstream, outcome and direction', labelNames: ['method', 'upstream', 'outcome', 'direction'], registers: [this.registry] });
+    this.denials = new Counter({ name: 'portcullis_denials_total', help: 'Refused messages by reason and rule', labelNames: ['reason', 'rule'], registers: [this.registry] });
+    this.latency = new Histogram({ name: 'portcullis_request_duration_seconds', help: 'Request latency through the gateway, per method and upstream', labelNames: ['method', 'upstream'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+    this.stageLatency = new Histogram({ name: 'portcullis_stage_duration_seconds', help: 'Time spent in each pipeline stage', labelNames: ['stage'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+    new Gauge({
+      name: 'portcullis_upstream_up',
+      help: '1 when the upstream connection is up',
+      labelNames: ['upstream'],
+      registers: [this.registry],
+      collect() {
+        for (const u of sources.upstreamHealth()) this.set({ upstream: u.upstream }, u.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'portcullis_audit_queue_depth',
+      help: 'Audit records waiting to be written',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.auditStats()?.queued ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'portcullis_audit_lost_records',
+      help: 'Audit records that could not be written (async mode); any increase deserves an alert',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.auditStats()?.lost ?? 0);
+      },
+    });
+    new Gauge({ name: 'portcullis_sessions', help: 'Open legacy agent sessions', registers: [this.registry], collect() { this.set(sources.sessions()); } });
+  }
+
+  observe(e: AuditEvent): void {
+    const method = e.method ?? '(none)';
+    const upstream = e.upstream ?? '';
+    this.messages.inc({ method, upstream, outcome: e.outcome, direction: e.direction });
+    if (e.outcome === 'denied' || e.outcome === 'invalid') this.denials.inc({ reason: e.reason ?? 'unknown', rule: e.rule ?? '' });
+    if (e.kind === 'request') this.latency.observe({ method, upstream }, e.latencyMs / 1000);
+    for (const s of e.stages) this.stageLatency.observe({ stage: s.stage }, s.ms / 1000);
+  }
+}
+
+/** An audit sink that also feeds the metrics: the runner writes once, both see it. */
+export function withMetrics(sink: AuditSink, metrics: Metrics): AuditSink {
+  return {
+    append(e) {
+      metrics.observe(e);
+      return sink.append(e);
+    },
+    close: () => sink.close(),
+  };
+}
