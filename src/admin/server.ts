@@ -39,7 +39,7 @@ export class AdminServer {
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '').split('?')[0];
+    const path = (req.url ?? '').split('?')[0] ?? '';
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;
