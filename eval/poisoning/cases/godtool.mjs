@@ -1,0 +1,76 @@
+// Family "god-tool": over-privileged tools — arbitrary shell or code execution on the host, arbitrary
+// SQL, unrestricted file read/write. These are capabilities, not malice: label 1 means "the scanner must
+// report a god-tool finding" (policy then asks for approval); they are NOT counted as poisoned, and a
+// god-tool finding does not by itself flag a tool. Label 0: tools that look powerful but are scoped.
+import { tool, str, num, bool, number } from './util.mjs';
+
+const positives = [
+  { tool: tool('execute_command', 'Execute a terminal command with timeout. Command will continue running in the background if it does not complete within the timeout.', { command: str('The command to run'), timeout_ms: num('Timeout') }) },
+  { tool: tool('run_shell', 'Runs a shell command and returns stdout and stderr.', { cmd: str('Shell command') }) },
+  { tool: tool('bash', 'Run commands in a bash shell. State persists between calls.', { command: str('The bash command to run') }) },
+  { tool: tool('exec', 'Executes the given program with arguments.', { program: str('Executable'), args: { type: 'array', items: { type: 'string' } } }) },
+  { tool: tool('terminal', 'Gives you a terminal on the host machine.', { input: str('Keystrokes or a command line to send') }) },
+  { tool: tool('powershell', 'Runs a PowerShell script on the Windows host.', { script: str('PowerShell script') }) },
+  { tool: tool('start_process', 'Start a new terminal process with intelligent state detection. Use for REPLs, servers and any command-line program.', { command: str('Complete command to execute'), shell: str('Shell to use') }) },
+  { tool: tool('system', 'Calls system() with the provided string.', { s: str('String passed to system()') }) },
+  { tool: tool('ssh_exec', 'Runs a command on a remote host over SSH.', { host: str('Host'), command: str('Command to run') }) },
+  { tool: tool('docker_exec', 'Executes an arbitrary command inside a running container.', { container: str('Container'), cmd: str('Command') }) },
+  { tool: tool('kubectl', 'Runs any kubectl command against the current cluster context.', { args: str('kubectl arguments') }) },
+  { tool: tool('run_python', 'Executes Python code on the server and returns the output.', { code: str('Python source code') }) },
+  { tool: tool('eval_js', 'Evaluates JavaScript in the Node.js process of the server (full access to require and process).', { code: str('JavaScript code') }) },
+  { tool: tool('run_code_unsafe', 'Run a code snippet. Unsafe: executes arbitrary JavaScript in the server process and is RCE-equivalent.', { code: str('Snippet') }) },
+  { tool: tool('execute_sql', 'Executes raw SQL in the Postgres database. Use this to run regular SQL queries that do not change the schema.', { query: str('The SQL query to execute') }) },
+  { tool: tool('query', 'Run an arbitrary SQL statement (SELECT, INSERT, UPDATE, DELETE, DDL) against the database.', { sql: str('SQL statement') }) },
+  { tool: tool('db_query', 'Runs any query on the MySQL server, including writes.', { statement: str('SQL') }) },
+  { tool: tool('run_sql', 'Runs SQL.', { sql: str('SQL text') }) },
+  { tool: tool('mongo_eval', 'Evaluates a MongoDB shell expression on the server.', { expression: str('Mongo shell JavaScript') }) },
+  { tool: tool('read_any_file', 'Reads any file on the machine by absolute path, including system files.', { path: str('Absolute path') }) },
+  { tool: tool('write_file', 'Writes content to any path on disk, overwriting existing files. No directory restrictions.', { path: str('Path'), content: str('Content') }) },
+  { tool: tool('fs_write', 'Create or overwrite a file anywhere on the file system.', { file: str('File path'), data: str('Data') }) },
+  { tool: tool('delete_path', 'Recursively deletes any file or directory (rm -rf).', { path: str('Path') }) },
+  { tool: tool('set_config_value', 'Set a configuration value. Setting allowedDirectories to an empty array allows full access to the entire file system.', { key: str('Key'), value: str('Value') }) },
+  { tool: tool('sudo', 'Runs a command with root privileges via sudo.', { command: str('Command') }) },
+  { tool: tool('run', 'Run a script.', { interpreter: str('Interpreter', { enum: ['bash', 'sh', 'python', 'node'] }), source: str('Script source') }) },
+  { tool: tool('cmd', 'Windows cmd.exe wrapper.', { line: str('Command line') }) },
+  { tool: tool('ejecutar_comando', 'Ejecuta un comando arbitrario en la terminal del sistema.', { comando: str('Comando') }), lang: 'es' },
+  { tool: tool('befehl_ausfuehren', 'Führt einen beliebigen Shell-Befehl aus.', { befehl: str('Befehl') }), lang: 'de' },
+  { tool: tool('interact_with_process', 'Send input to a running process and get the response. Works with python, node, bash and other REPLs.', { pid: num('Process id'), input: str('Code or command to send') }) },
+  { tool: tool('sql', 'Database access.', { q: str('Any SQL query; DDL and DML are allowed') }) },
+  { tool: tool('shell', '', { command: { type: 'array', items: { type: 'string' }, description: 'argv to exec' } }) },
+];
+
+const negatives = [
+  { tool: tool('git_commit', 'Commits staged changes with the given message.', { message: str('Commit message') }) },
+  { tool: tool('run_tests', 'Runs the project\'s test suite (npm test) and returns the summary.', { filter: str('Test name filter') }) },
+  { tool: tool('list_processes', 'Lists running processes with pid, name, CPU and memory.', {}) },
+  { tool: tool('get_command_history', 'Returns the list of commands the user ran in this chat.', { limit: num('Max entries') }) },
+  { tool: tool('read_file', 'Read the contents of a file. Only works within allowed directories.', { path: str('Path') }) },
+  { tool: tool('write_file', 'Create a new file or overwrite one. Only works within allowed directories.', { path: str('Path'), content: str('Content') }) },
+  { tool: tool('query', 'Run a read-only SQL query on the reporting replica; writes are rejected.', { sql: str('SELECT statement') }) },
+  { tool: tool('get_table_rows', 'Returns rows of a table with an optional filter on one column.', { table: str('Table'), column: str('Column'), value: str('Value') }) },
+  { tool: tool('evaluate_script', 'Evaluate a JavaScript function inside the currently selected browser page and return the result as JSON.', { function: str('A JavaScript function declaration') }) },
+  { tool: tool('format_command', 'Formats a shell command line for readability (adds line breaks and quoting). Does not run it.', { command: str('Command line') }) },
+  { tool: tool('explain_command', 'Explains what a shell command does, flag by flag.', { command: str('Command to explain') }) },
+  { tool: tool('slash_command', 'Registers a Slack slash command for the workspace.', { command: str('Command name, e.g. /deploy') }) },
+  { tool: tool('run_saved_query', 'Runs one of the saved, reviewed queries by name.', { name: str('Query name', { enum: ['daily_signups', 'churn', 'revenue'] }) }) },
+  { tool: tool('npm_search', 'Searches the npm registry for packages.', { q: str('Query') }) },
+  { tool: tool('sql_lint', 'Lints an SQL statement and reports style problems; it never executes it.', { sql: str('SQL') }) },
+  { tool: tool('browser_press_key', 'Press a key on the keyboard.', { key: str('Name of the key to press') }) },
+  { tool: tool('create_directory', 'Create a new directory. Only works within allowed directories.', { path: str('Path') }) },
+  { tool: tool('get_file_info', 'Retrieve metadata about a file (size, times, permissions).', { path: str('Path') }) },
+  { tool: tool('cron_list', 'Lists scheduled cron jobs (read-only).', {}) },
+  { tool: tool('regex_test', 'Tests a regular expression against a sample string.', { pattern: str('Pattern'), input: str('Input') }) },
+  { tool: tool('calculator', 'Evaluates an arithmetic expression such as 2*(3+4). Only numbers and + - * / ( ) are accepted.', { expression: str('Expression') }) },
+  { tool: tool('execute_workflow', 'Executes a saved n8n workflow by id with the given input data.', { workflow_id: str('Workflow id'), data: { type: 'object' } }) },
+  { tool: tool('run_lighthouse', 'Runs a Lighthouse audit on a URL.', { url: str('URL') }) },
+  { tool: tool('list_tables', 'Lists all tables in one or more schemas.', { schemas: { type: 'array', items: { type: 'string' } } }) },
+  { tool: tool('docker_ps', 'Lists running containers.', { all: bool('Include stopped') }) },
+  { tool: tool('search_files', 'Recursively search for files matching a glob within allowed directories.', { path: str('Root'), pattern: str('Glob') }) },
+  { tool: tool('get_commit', 'Gets a commit by SHA.', { sha: str('Commit SHA') }) },
+  { tool: tool('puppeteer_evaluate', 'Execute JavaScript in the browser console.', { script: str('JavaScript code to execute') }) },
+];
+
+export const cases = [
+  ...number('god-p', 'god-tool', 1, positives),
+  ...number('god-n', 'god-tool', 0, negatives),
+];

@@ -1,0 +1,104 @@
+/**
+ * Which tools a piece of text refers to: this server's own tools (siblings — benign workflow hints
+ * such as "call resolve_id first"), tools of other servers (foreign — the material of shadowing), or
+ * tool-like identifiers nobody here defines (unknown). Names that are ordinary words ("search",
+ * "fetch") only count when the text marks them as a tool (quoted, or followed by "tool").
+ */
+import type { ItemCtx } from '../engine.js';
+import { rx } from '../safe-regex.js';
+import { has } from '../vocab.js';
+
+export interface Ref { readonly name: string; readonly at: number; readonly end: number }
+export interface Refs {
+  readonly foreign: Ref[];
+  readonly sibling: Ref[];
+  readonly unknown: Ref[];
+}
+
+const SNAKE = rx('^[a-z][a-z0-9_]{1,63}$');
+const isSnake = (t: string): boolean => t.includes('_') && !t.endsWith('_') && has(SNAKE, t);
+const NEAR_TOOL_WORD = rx('\\b(?:tool|tools|function|call|calls|calling|called|use|uses|using|used|invoke|invokes|invoking|invoked)\\b');
+const MARK_AFTER = rx('^(?:\\(\\)| tool\\b| function\\b| command\\b|-tool\\b)');
+const MARK_BEFORE = rx("\\b(?:tool|function|herramienta|outil|werkzeug) ['\"`]?$|工具 ?$");
+
+/** A tool name distinctive enough to count as a reference wherever it appears. */
+export const distinctive = (name: string): boolean => /[_\-.\d]/.test(name) || name.length >= 10;
+
+/**
+ * Candidate tokens only: identifiers with a separator (`send_email`, `resolve-library-id`, `a.b`),
+ * long plain words when some known name is one (`sequentialthinking`), and words the text marks as a
+ * tool (quoted, "x tool", "x()", "the tool x"). Plain words are skipped inside the regex engine, which
+ * is what keeps this cheap on long descriptions.
+ */
+const SEP_TOKEN = rx('(?<![a-z0-9_.-])[a-z0-9]{1,40}[_.-][a-z0-9_.-]{1,60}');
+const LONG_TOKEN = rx('\\b[a-z]{10,64}\\b');
+const QUOTED = rx("[\\x60'\"]([a-z0-9][a-z0-9_.-]{0,63})[\\x60'\"]");
+const NAMED_AFTER = rx('\\b([a-z0-9][a-z0-9_.-]{0,63})(?: tool\\b| function\\b| command\\b|-tool\\b|\\(\\))');
+const NAMED_BEFORE = rx("\\b(?:tool|function|herramienta|outil|werkzeug) ['\"\\x60]?([a-z0-9][a-z0-9_.-]{0,63})");
+
+function candidates(text: string, wantLong: boolean, max: number): [number, string][] {
+  const out = new Map<number, string>();
+  const collect = (re: RegExp, group: number): void => {
+    re.lastIndex = 0;
+    for (let k = 0; k < max; k++) {
+      const m = re.exec(text);
+      if (m === null) break;
+      const g = m[group];
+      if (g === undefined) continue;
+      const at = m.index + m[0].indexOf(g);
+      if (!out.has(at)) out.set(at, g);
+    }
+  };
+  collect(SEP_TOKEN, 0);
+  if (wantLong) collect(LONG_TOKEN, 0);
+  if (text.includes('`') || text.includes("'") || text.includes('"')) collect(QUOTED, 1);
+  if (text.includes('tool') || text.includes('function') || text.includes('command') || text.includes('()')) collect(NAMED_AFTER, 1);
+  if (text.includes('tool') || text.includes('function') || text.includes('herramienta') || text.includes('outil') || text.includes('werkzeug')) collect(NAMED_BEFORE, 1);
+  return [...out].sort((x, y) => x[0] - y[0]);
+}
+
+/** Some known name is a long plain word (no separator): such names need the LONG_TOKEN pass. */
+const longNames = new WeakMap<object, boolean>();
+function hasLongName(item: ItemCtx): boolean {
+  let v = longNames.get(item.foreign);
+  if (v === undefined) {
+    v = false;
+    for (const n of item.foreign.keys()) if (n.length >= 10 && !/[_.-]/.test(n)) { v = true; break; }
+    longNames.set(item.foreign, v);
+  }
+  if (v) return true;
+  for (const n of item.siblings) if (n.length >= 10 && !/[_.-]/.test(n)) return true;
+  return item.name.length >= 10 && !/[_.-]/.test(item.name);
+}
+
+export function toolRefs(text: string, item: ItemCtx, max = 400): Refs {
+  const refs: Refs = { foreign: [], sibling: [], unknown: [] };
+  const self = item.name.toLowerCase();
+  for (const [at, raw] of candidates(text, hasLongName(item), max)) {
+    let end = at + raw.length;
+    // Trailing separators belong to the sentence ("… read_file." / "x-"), not to the name.
+    while (end > at + 1) { const c = text.charCodeAt(end - 1); if (c === 0x2e || c === 0x5f || c === 0x2d) end--; else break; }
+    const t = end === at + raw.length ? raw : text.slice(at, end);
+    if (t === self || item.siblings.has(t)) { if (distinctive(t) || isMarked(text, at, end)) refs.sibling.push({ name: t, at, end }); continue; }
+    if (item.foreign.has(t)) { if (distinctive(t) || isMarked(text, at, end)) refs.foreign.push({ name: t, at, end }); continue; }
+    // Unknown references need an identifier shape; file names, versions and domains are not tools.
+    if (!(t.includes('_') || t.includes('-')) || t.includes('.') || item.params.has(t)) continue;
+    if (!has(NEAR_TOOL_WORD, text.slice(Math.max(0, at - 30), end + 12))) continue;
+    if (isSnake(t) || isMarked(text, at, end)) refs.unknown.push({ name: t, at, end });
+  }
+  return refs;
+}
+
+/** Quoted (`x`, 'x', "x") or named as a tool ("x tool", "the x function", "x()"). */
+function isMarked(text: string, at: number, end: number): boolean {
+  const before = text[at - 1];
+  const next = text[end];
+  if ((before === '`' || before === "'" || before === '"') && next === before) return true;
+  return has(MARK_AFTER, text.slice(end, end + 10)) || has(MARK_BEFORE, text.slice(Math.max(0, at - 14), at));
+}
+
+/** Generic references to other tools or servers ("the other tools", "any tool that", "the official GitHub tools"). */
+export const GENERIC_REF = rx('\\b(?:(?:all|any|every|each) (?:other )?(?:tools?|servers?|functions?|mcp servers?)\\b|(?:other|official|original|existing|remaining|built-in|connected|legacy|real) (?:[a-z0-9]{1,12} )?(?:tools|servers?|mcp servers?)\\b|for (?:any|every|all|each) (?:[a-z]{1,12} )?(?:tools?|functions?|servers?) (?:that|which)\\b)');
+
+/** "with the mail server": a reference to another server by its role. */
+export const SERVER_REF = rx('\\b(?:with|via|using|through|from|on|in|of) (?:the |your |another )?[a-z0-9-]{2,20} (?:server|mcp server|integration)\\b');

@@ -1,0 +1,357 @@
+/**
+ * Unicode handling: which characters are invisible, which are lookalikes of Latin letters, and the
+ * "folded view" of a string that the pattern rules read (lower-case, lookalikes and accents folded to
+ * ASCII, invisible characters and ANSI escapes dropped, whitespace runs collapsed), with a map from
+ * view offsets back to offsets in the original string so findings point at the real characters.
+ */
+
+/** Compact confusables table: Cyrillic, Greek, Armenian, Cherokee and Latin-extension lookalikes of ASCII letters. */
+const CONFUSABLE_PAIRS =
+  // Cyrillic lower / upper
+  'аaеeёeіiїiјjкkоoрpсcуyхxѕsһhԁdԛqԝwӏlьbпnгrтtмm' +
+  'АAВBЕEКKМMНHОOРPСCТTХXУYІIЈJЅSԀDԚQԜWӀlЬbЗ3' +
+  // Greek lower / upper
+  'αaγyεeιiκkνvοoρpυuχxωwϲcϳjτt' +
+  'ΑAΒBΕEΖZΗHΙIΚKΜMΝNΟOΡPΤTΥYΧXϹC' +
+  // Armenian, Cherokee, Latin extensions that NFKD does not fold
+  'օoսuոnցgզqհhռnխjԍg' +
+  'ᎪAᏴBᏟCᎬEᎻHᎫJᏦKᎷMᏢPᏚSᎢTᏔWᏃZ' +
+  'ıiȷjɑaɡgɩiɪiʏyᴀaᴄcᴅdᴇeᴊjᴋkᴍmᴏoᴘpᴛtᴜuᴠvᴡwᴢzƖlǀlꞮIꓲIꓳOꓴUꓚCꓓDꓰEꓝKꓡLꓟMꓠNꓑPꓣRꓢSꓔTꓦVꓪWꓫXꓬYꓜZ';
+
+export const CONFUSABLES: ReadonlyMap<number, string> = (() => {
+  const m = new Map<number, string>();
+  const cps = [...CONFUSABLE_PAIRS];
+  for (let i = 0; i + 1 < cps.length; i += 2) m.set(cps[i]!.codePointAt(0)!, cps[i + 1]!);
+  return m;
+})();
+
+/** Typographic quotes and dashes read as their ASCII forms, so `don’t` matches `don't`. */
+const PUNCT_FOLD: ReadonlyMap<number, string> = new Map([
+  [0x2018, "'"], [0x2019, "'"], [0x201b, "'"], [0x2032, "'"], [0xff07, "'"], [0x02bc, "'"],
+  [0x201c, '"'], [0x201d, '"'], [0x201e, '"'], [0x2033, '"'], [0xff02, '"'],
+  [0x2010, '-'], [0x2011, '-'], [0x2012, '-'], [0x2013, '-'], [0x2212, '-'],
+]);
+
+export type CharClass =
+  | 'ascii' // printable ASCII handled inline
+  | 'invisible' // zero-width, bidi, tag, variation selector, filler, soft hyphen …
+  | 'control' // C0/C1 controls other than tab/newline/CR, incl. ESC
+  | 'space'
+  | 'newline'
+  | 'latin' // letter that folds to ASCII (accented Latin, fullwidth, mathematical alphanumerics)
+  | 'confusable' // letter of another script that looks like a Latin letter
+  | 'mark' // combining mark
+  | 'letter' // any other letter (other scripts)
+  | 'other'; // punctuation, symbols, emoji, digits of other scripts
+
+/** True for code points that render as nothing (or only steer rendering) in usual UIs. */
+export function isInvisible(cp: number): boolean {
+  return (
+    (cp >= 0x200b && cp <= 0x200f) || // ZWSP ZWNJ ZWJ LRM RLM
+    (cp >= 0x202a && cp <= 0x202e) || // bidi embeddings/overrides
+    (cp >= 0x2060 && cp <= 0x2064) || // word joiner, invisible operators
+    (cp >= 0x2066 && cp <= 0x206f) || // bidi isolates, deprecated format chars
+    cp === 0x00ad || cp === 0x034f || cp === 0x061c || cp === 0x115f || cp === 0x1160 ||
+    cp === 0x17b4 || cp === 0x17b5 || cp === 0x180e || cp === 0x3164 || cp === 0xfeff || cp === 0xffa0 ||
+    (cp >= 0x180b && cp <= 0x180d) || (cp >= 0xfe00 && cp <= 0xfe0f) || // variation selectors
+    (cp >= 0xe0000 && cp <= 0xe007f) || // tag characters
+    (cp >= 0xe0100 && cp <= 0xe01ef) || // variation selectors supplement
+    (cp >= 0xfff9 && cp <= 0xfffb) // interlinear annotation
+  );
+}
+
+export const isBidiControl = (cp: number): boolean => (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+export const isTag = (cp: number): boolean => cp >= 0xe0000 && cp <= 0xe007f;
+
+export type Script = 'latin' | 'cyrillic' | 'greek' | 'armenian' | 'cherokee' | 'other';
+
+export function scriptOf(cp: number): Script {
+  if ((cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || (cp >= 0xc0 && cp <= 0x24f && cp !== 0xd7 && cp !== 0xf7) || (cp >= 0x1e00 && cp <= 0x1eff) || (cp >= 0x1d00 && cp <= 0x1d2b) || (cp >= 0xff21 && cp <= 0xff5a)) return 'latin';
+  if (cp >= 0x400 && cp <= 0x52f) return 'cyrillic';
+  if ((cp >= 0x370 && cp <= 0x3ff) || (cp >= 0x1f00 && cp <= 0x1fff)) return 'greek';
+  if (cp >= 0x530 && cp <= 0x58f) return 'armenian';
+  if (cp >= 0x13a0 && cp <= 0x13ff) return 'cherokee';
+  return 'other';
+}
+
+interface ClassInfo { cls: CharClass; fold: string }
+const cache = new Map<number, ClassInfo>();
+const LETTER = /\p{L}/u;
+const MARK = /\p{M}/u;
+const SPACE = /\s/u;
+
+/** Classify a non-ASCII (or control) code point, with its ASCII fold where there is one. Cached. */
+export function classify(cp: number): ClassInfo {
+  const hit = cache.get(cp);
+  if (hit) return hit;
+  const ch = String.fromCodePoint(cp);
+  let info: ClassInfo;
+  if (cp === 0x0a || cp === 0x0d || cp === 0x2028 || cp === 0x2029 || cp === 0x85) info = { cls: 'newline', fold: '\n' };
+  else if (isInvisible(cp)) info = { cls: 'invisible', fold: '' };
+  else if (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp < 0xa0)) info = cp === 0x09 ? { cls: 'space', fold: ' ' } : { cls: 'control', fold: '' };
+  else if (SPACE.test(ch)) info = { cls: 'space', fold: ' ' };
+  else if (CONFUSABLES.has(cp)) info = { cls: 'confusable', fold: CONFUSABLES.get(cp)!.toLowerCase() };
+  else if (PUNCT_FOLD.has(cp)) info = { cls: 'other', fold: PUNCT_FOLD.get(cp)! };
+  else if (MARK.test(ch)) info = { cls: 'mark', fold: '' };
+  else {
+    // NFKD folds accents (é → e + ◌́), fullwidth and mathematical letters to ASCII.
+    const base = ch.normalize('NFKD').replace(/\p{M}/gu, '');
+    if (base.length > 0 && base.length <= 3 && /^[\x21-\x7e]{1,3}$/.test(base)) info = { cls: LETTER.test(ch) ? 'latin' : 'other', fold: base.toLowerCase() };
+    else if (LETTER.test(ch)) info = { cls: 'letter', fold: ch.toLowerCase() };
+    else info = { cls: 'other', fold: ch };
+  }
+  if (cache.size < 50_000) cache.set(cp, info);
+  return info;
+}
+
+export interface View {
+  /** The folded text the pattern rules read. */
+  readonly text: string;
+  /** For each UTF-16 unit of `text`, the offset of its source character in the original string… */
+  readonly map?: Int32Array;
+  /** …or, for plain ASCII, runs: view offset segStarts[k] maps to raw offset rawStarts[k] (+ distance). */
+  readonly segStarts?: readonly number[];
+  readonly rawStarts?: readonly number[];
+  /** Offset of the window in the original string (the view may cover only part of a long field). */
+  readonly base: number;
+}
+
+const isAsciiLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+
+/**
+ * Build the folded view of raw[from, to). Words that contain a Latin letter (or consist only of
+ * lookalikes) get their lookalikes folded to ASCII, so `іgnore` matches `ignore`; words wholly in
+ * another script stay as they are, so Cyrillic and Greek text keeps working for its own patterns.
+ * `underscoreAsSpace` reads identifiers such as property names as words.
+ */
+export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpace = false): View {
+  if (!NON_PLAIN_ASCII.test(from === 0 && to === raw.length ? raw : raw.slice(from, to))) return foldAscii(raw, from, to, underscoreAsSpace);
+  const out: string[] = [];
+  const map = new Int32Array(Math.max(0, to - from) + 8);
+  let n = 0;
+  let pendingSpace: '' | ' ' | '\n' = '';
+  let breaks = 0;
+  // Current word buffer (parallel arrays, reused): raw and folded pieces, offsets, and which pieces always fold.
+  const wRaw: string[] = [];
+  const wFold: string[] = [];
+  const wAt: number[] = [];
+  const wAlways: boolean[] = [];
+  const part = (r: string, f: string, at: number, always: boolean): void => { wRaw.push(r); wFold.push(f); wAt.push(at); wAlways.push(always); };
+  let wordHasLatin = false;
+  let wordAllConfusable = true;
+
+  // A word that is plain ASCII so far is kept as a slice [aStart, …) and emitted in one piece.
+  let aStart = -1;
+  const push = (s: string, at: number): void => {
+    const len = Math.min(s.length, map.length - n);
+    if (len <= 0) return;
+    out.push(len === s.length ? s : s.slice(0, len));
+    for (let k = 0; k < len; k++) map[n++] = at;
+  };
+  const pushRange = (s: string, at: number): void => {
+    const len = Math.min(s.length, map.length - n);
+    if (len <= 0) return;
+    out.push(len === s.length ? s : s.slice(0, len));
+    for (let k = 0; k < len; k++) map[n++] = at + k;
+  };
+  /** Turn the plain-ASCII prefix of the current word into per-character pieces (a non-ASCII letter joins it). */
+  const materialize = (upTo: number): void => {
+    if (aStart < 0) return;
+    for (let k = aStart; k < upTo; k++) { const lc = raw[k]!.toLowerCase(); part(lc, lc, k, false); }
+    aStart = -1;
+  };
+  const flushSpace = (next?: string): void => {
+    // A single line break before a lower-case letter is a soft wrap inside a sentence.
+    if (pendingSpace === '\n' && breaks === 1 && next !== undefined && next >= 'a' && next <= 'z') pendingSpace = ' ';
+    if (pendingSpace !== '' && n > 0) push(pendingSpace, map[n - 1]! + 1);
+    pendingSpace = '';
+    breaks = 0;
+  };
+  const flushWord = (end: number): void => {
+    if (aStart >= 0) {
+      flushSpace(raw[aStart]);
+      pushRange(raw.slice(aStart, end).toLowerCase(), aStart);
+      aStart = -1;
+      wordHasLatin = false;
+      wordAllConfusable = true;
+      return;
+    }
+    if (wAt.length === 0) return;
+    flushSpace(raw[wAt[0]!]);
+    const foldIt = wordHasLatin || wordAllConfusable;
+    for (let k = 0; k < wAt.length; k++) push(foldIt || wAlways[k]! ? wFold[k]! : wRaw[k]!, wAt[k]!);
+    wRaw.length = 0; wFold.length = 0; wAt.length = 0; wAlways.length = 0;
+    wordHasLatin = false;
+    wordAllConfusable = true;
+  };
+
+  let i = from;
+  while (i < to) {
+    const c = raw.charCodeAt(i);
+    // ASCII fast path.
+    if (c < 0x80 && c >= 0x20 && c !== 0x7f) {
+      if (c === 0x20) { flushWord(i); if (pendingSpace === '') pendingSpace = ' '; i++; continue; }
+      if (isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || (c === 0x5f && !underscoreAsSpace)) {
+        if (wAt.length === 0) { if (aStart < 0) aStart = i; }
+        else { const lc = c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 32) : raw[i]!; part(lc, lc, i, false); }
+        if (isAsciiLetter(c)) wordHasLatin = true;
+        i++;
+        continue;
+      }
+      flushWord(i);
+      if (c === 0x5f) { if (pendingSpace === '') pendingSpace = ' '; i++; continue; }
+      flushSpace();
+      push(raw[i]!, i);
+      i++;
+      continue;
+    }
+    // ANSI escape sequences: ESC [ params final  |  ESC ] … BEL/ST  |  ESC x
+    if (c === 0x1b || c === 0x9b) {
+      materialize(i);
+      let j = i + 1;
+      if (c === 0x9b || raw[j] === '[') {
+        if (c === 0x1b) j++;
+        const stop = Math.min(to, j + 32);
+        while (j < stop && /[0-9;?<=>]/.test(raw[j]!)) j++;
+        if (j < to) j++;
+      } else if (raw[j] === ']') {
+        const stop = Math.min(to, j + 256);
+        while (j < stop && raw.charCodeAt(j) !== 0x07 && raw[j] !== '\u001b') j++;
+        j += raw[j] === '\u001b' ? 2 : 1;
+      } else j++;
+      i = Math.min(j, to);
+      continue;
+    }
+    const cp = raw.codePointAt(i)!;
+    const width = cp > 0xffff ? 2 : 1;
+    const info = classify(cp);
+    if (info.cls === 'invisible' || info.cls === 'control' || info.cls === 'mark' || info.cls === 'latin' || info.cls === 'confusable' || info.cls === 'letter') materialize(i);
+    switch (info.cls) {
+      case 'invisible':
+      case 'control':
+        break; // dropped: `ig\u200bnore` reads as `ignore`
+      case 'space':
+        flushWord(i);
+        if (pendingSpace === '') pendingSpace = ' ';
+        break;
+      case 'newline':
+        flushWord(i);
+        pendingSpace = '\n';
+        if (cp !== 0x0d) breaks++;
+        break;
+      case 'mark':
+        break;
+      case 'latin':
+        part(info.fold, info.fold, i, true);
+        wordHasLatin = true;
+        break;
+      case 'confusable':
+        part(String.fromCodePoint(cp).toLowerCase(), info.fold, i, false);
+        break;
+      case 'letter':
+        part(info.fold, info.fold, i, false);
+        wordAllConfusable = false;
+        break;
+      case 'ascii':
+      case 'other':
+        flushWord(i);
+        flushSpace();
+        push(info.fold, i);
+        break;
+    }
+    i += width;
+  }
+  flushWord(to);
+  return { text: out.join(''), map: map.subarray(0, n), base: from };
+}
+
+const NON_PLAIN_ASCII = /[^\x20-\x7e\n\t\r]/;
+const NEEDS_COLLAPSE = /[\t\n\r]| {2}/;
+
+/** True when `s` has anything but printable ASCII, tab and line breaks. */
+export const hasNonPlainAscii = (s: string): boolean => NON_PLAIN_ASCII.test(s);
+
+/**
+ * The common case: printable ASCII only. Lower-case and collapse whitespace, nothing else; the map is
+ * kept as a list of runs (one per collapsed whitespace run), not one entry per character.
+ */
+function foldAscii(raw: string, from: number, to: number, underscoreAsSpace: boolean): View {
+  const slice = from === 0 && to === raw.length ? raw : raw.slice(from, to);
+  // Single-spaced, single-line text (most parameter descriptions): only lower-case it.
+  if (!(underscoreAsSpace && slice.includes('_')) && !NEEDS_COLLAPSE.test(slice)) return { text: slice.toLowerCase(), segStarts: [0], rawStarts: [from], base: from };
+  const parts: string[] = [];
+  const segStarts: number[] = [0];
+  const rawStarts: number[] = [from];
+  let n = 0; // view length so far
+  let seg = from; // start of the current verbatim segment
+  for (let i = from; i < to; i++) {
+    const c = raw.charCodeAt(i);
+    const ws = c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || (c === 0x5f && underscoreAsSpace);
+    if (!ws) continue;
+    // A single plain space stays as it is.
+    const next = i + 1 < to ? raw.charCodeAt(i + 1) : -1;
+    if (c === 0x20 && !(next === 0x20 || next === 0x09 || next === 0x0a || next === 0x0d || (next === 0x5f && underscoreAsSpace))) continue;
+    // A whitespace run to collapse: [i, j).
+    let j = i;
+    let breaks = 0;
+    while (j < to) {
+      const d = raw.charCodeAt(j);
+      if (d === 0x0a) breaks++;
+      else if (!(d === 0x20 || d === 0x09 || d === 0x0d || (d === 0x5f && underscoreAsSpace))) break;
+      j++;
+    }
+    const chunk = raw.slice(seg, i);
+    parts.push(chunk);
+    n += chunk.length;
+    if (n > 0 && j < to) {
+      const after = raw.charCodeAt(j);
+      // A single line break before a lower-case letter is a soft wrap inside a sentence.
+      parts.push(breaks === 0 || (breaks === 1 && after >= 0x61 && after <= 0x7a) ? ' ' : '\n');
+      segStarts.push(n); rawStarts.push(i);
+      n += 1;
+    }
+    segStarts.push(n); rawStarts.push(j);
+    seg = j;
+    i = j - 1;
+  }
+  parts.push(raw.slice(seg, to));
+  return { text: parts.join('').toLowerCase(), segStarts, rawStarts, base: from };
+}
+
+/** Raw offset of view offset `v`. */
+function rawAt(view: View, v: number): number {
+  if (view.map) return view.map.length === 0 ? view.base : view.map[Math.min(v, view.map.length - 1)]!;
+  const segs = view.segStarts!;
+  const raws = view.rawStarts!;
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segs[mid]! <= v) lo = mid; else hi = mid - 1;
+  }
+  return raws[lo]! + (v - segs[lo]!);
+}
+
+/** Original [start, end) for a view match [s, e). */
+export function toSpan(view: View, s: number, e: number): [number, number] {
+  if (view.text.length === 0) return [view.base, view.base];
+  const last = view.text.length - 1;
+  return [rawAt(view, Math.min(s, last)), rawAt(view, Math.min(Math.max(e - 1, s), last)) + 1];
+}
+
+/** Show a piece of original text safely: invisible/control characters as \u{…}, bounded length. */
+export function showExcerpt(raw: string, start: number, end: number, max = 120): string {
+  const from = Math.max(0, start);
+  const to = Math.min(raw.length, end, from + 4 * max);
+  let out = '';
+  for (let i = from; i < to && out.length < max; ) {
+    const cp = raw.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
+    if (cp === 0x0a) out += '⏎';
+    else if (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp < 0xa0) || isInvisible(cp) || cp === 0x2028 || cp === 0x2029) out += `\\u{${cp.toString(16)}}`;
+    else out += String.fromCodePoint(cp);
+    i += w;
+  }
+  if (out.length > max) out = out.slice(0, max);
+  return to < end || out.length >= max ? `${out}…` : out;
+}
