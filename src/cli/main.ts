@@ -8,6 +8,7 @@ import { runToken } from './token.js';
 import { runKeys } from './keys.js';
 import { runPolicy } from './policy.js';
 import { runAudit } from './audit.js';
+import { runScan } from './scan.js';
 
 const USAGE = `portcullis — an MCP security gateway
 
@@ -20,6 +21,7 @@ usage:
   portcullis keys create|list|revoke --config FILE …     API keys (only hashes stored)
   portcullis policy check --config FILE --sub NAME --roles a,b --tool server__tool --args JSON
   portcullis audit verify|search|export|keygen --config FILE …   the tamper-evident audit trail
+  portcullis scan tools FILE.json [--json | --sarif]    scan tool definitions for poisoning (exit 1 if flagged)
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -31,6 +33,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   keys: runKeys,
   policy: runPolicy,
   audit: (args) => runAudit(args),
+  scan: runScan,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,106 @@
+/**
+ * `portcullis scan tools FILE.json [--json] [--sarif] [--threshold X]`: scan tool definitions for
+ * poisoning. The file is a `tools/list` result (or its `tools` array), or `{"servers": {NAME: {tools,
+ * prompts?, resourceTemplates?}}}` so cross-server shadowing and collisions are checked too. Exit code
+ * 0 when nothing is flagged or blocked, 1 when something is (a CI gate), 2 for bad input.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { DEFAULT_OPTIONS, scanServers, type ScanOptions, type ScanResult, type ServersInput } from '../detect/poisoning/index.js';
+import { parse } from './args.js';
+
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+function toServers(value: unknown, file: string): ServersInput | string {
+  if (Array.isArray(value)) return { servers: { [file]: { tools: value } } };
+  if (typeof value === 'object' && value !== null) {
+    const v = value as Record<string, unknown>;
+    if (typeof v.servers === 'object' && v.servers !== null && !Array.isArray(v.servers)) return value as ServersInput;
+    if (Array.isArray(v.tools)) return { servers: { [file]: { tools: v.tools, ...(Array.isArray(v.prompts) ? { prompts: v.prompts } : {}) } } };
+    if (typeof v.result === 'object' && v.result !== null && Array.isArray((v.result as { tools?: unknown }).tools)) {
+      return { servers: { [file]: { tools: (v.result as { tools: unknown[] }).tools } } };
+    }
+  }
+  return 'expected a JSON array of tools, a tools/list result, or {"servers": {NAME: {"tools": [...]}}}';
+}
+
+function sarif(results: readonly ScanResult[]): unknown {
+  const level = (s: string) => (s === 'critical' || s === 'high' ? 'error' : s === 'medium' ? 'warning' : 'note');
+  return {
+    version: '2.1.0',
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    runs: [
+      {
+        tool: { driver: { name: 'portcullis', informationUri: 'https://portcullis.dev', rules: [] } },
+        results: results.flatMap((r) =>
+          r.findings.map((f) => ({
+            ruleId: f.ruleId,
+            level: level(f.severity),
+            message: { text: `${r.server ?? ''}/${r.name}: ${f.explanation} (${f.evidence})` },
+            locations: [{ logicalLocations: [{ fullyQualifiedName: `${r.server ?? ''}/${r.kind}/${r.name}${f.path}` }] }],
+          })),
+        ),
+      },
+    ],
+  };
+}
+
+export async function runScan(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, { json: { type: 'boolean', default: false }, sarif: { type: 'boolean', default: false }, threshold: { type: 'string' } }, true);
+  const file = positionals[0];
+  if (sub !== 'tools' || file === undefined) {
+    process.stderr.write('usage: portcullis scan tools FILE.json [--json | --sarif] [--threshold 0.5]\n');
+    return 2;
+  }
+  let options: ScanOptions = DEFAULT_OPTIONS;
+  if (values.threshold !== undefined) {
+    const t = Number(values.threshold);
+    if (!(t > 0 && t <= 1)) {
+      process.stderr.write('portcullis scan: --threshold must be in (0, 1]\n');
+      return 2;
+    }
+    options = { ...DEFAULT_OPTIONS, threshold: t };
+  }
+  let text: string;
+  try {
+    if ((await stat(file)).size > MAX_FILE_BYTES) {
+      process.stderr.write(`portcullis scan: ${file} is larger than ${MAX_FILE_BYTES} bytes\n`);
+      return 2;
+    }
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`portcullis scan: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`);
+    return 2;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    process.stderr.write(`portcullis scan: ${file} is not valid JSON\n`);
+    return 2;
+  }
+  const input = toServers(value, file);
+  if (typeof input === 'string') {
+    process.stderr.write(`portcullis scan: ${file}: ${input}\n`);
+    return 2;
+  }
+  const t0 = performance.now();
+  const scan = scanServers(input, options);
+  const ms = performance.now() - t0;
+  if (values.sarif) process.stdout.write(JSON.stringify(sarif(scan.results), null, 2) + '\n');
+  else if (values.json) {
+    for (const r of scan.results) {
+      process.stdout.write(JSON.stringify({ server: r.server, kind: r.kind, name: r.name, score: Math.round(r.score * 1000) / 1000, flagged: r.flagged, action: r.action, findings: r.findings }) + '\n');
+    }
+  } else {
+    process.stdout.write(`${'SERVER'.padEnd(16)} ${'NAME'.padEnd(32)} ${'SCORE'.padStart(5)}  ${'ACTION'.padEnd(7)} FINDINGS\n`);
+    for (const r of scan.results) {
+      const findings = r.findings.map((f) => `${f.ruleId}(${f.severity})`).join(', ');
+      process.stdout.write(`${(r.server ?? '').slice(0, 16).padEnd(16)} ${r.name.slice(0, 32).padEnd(32)} ${r.score.toFixed(2).padStart(5)}  ${r.action.padEnd(7)} ${findings || '-'}\n`);
+    }
+    for (const f of scan.findings) process.stdout.write(`(set) ${f.ruleId}: ${f.explanation}\n`);
+  }
+  const blocked = scan.results.filter((r) => r.action === 'block').length;
+  process.stderr.write(`scanned ${scan.results.length} definitions in ${ms.toFixed(1)} ms: ${scan.flagged} flagged, ${blocked} blocked by policy\n`);
+  return scan.flagged > 0 || blocked > 0 ? 1 : 0;
+}
