@@ -163,7 +163,9 @@ function outcomeOf(r: Rejection): AuditOutcome {
     case 'header_mismatch':
     case 'missing_capability':
       return 'invalid';
-    default:
+    case 'denied':
+    case 'insufficient_scope':
+    case 'unauthenticated':
       return 'denied';
   }
 }
