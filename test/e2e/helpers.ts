@@ -360,12 +360,13 @@ export const httpUpstream = (url: string, extra: Record<string, unknown> = {}): 
 
 /**
  * Progress values an SDK client reported for a call of `steps` steps. The SDKs dispatch notifications
- * on a microtask but settle responses at once, so when the last progress and the result arrive in
- * one read the SDK drops that last progress (the gateway sent it: raw tests check the exact order).
+ * on a microtask but settle responses at once, so progress that arrives in the same read as the result
+ * is dropped by the SDK — on a loaded machine, more than the last one. The gateway sends all of it in
+ * order (the raw-line tests check the exact sequence); here the SDK must see a non-empty, in-order prefix.
  */
 export function expectProgress(seen: number[], steps: number): void {
-  if (seen.length < steps - 1 || seen.some((v, i) => v !== i + 1)) {
-    throw new Error(`progress ${JSON.stringify(seen)} is not 1..${steps} (or 1..${steps - 1})`);
+  if (seen.length < 1 || seen.length > steps || seen.some((v, i) => v !== i + 1)) {
+    throw new Error(`progress ${JSON.stringify(seen)} is not an in-order prefix of 1..${steps}`);
   }
 }
 
