@@ -308,7 +308,13 @@ describe('built-in issuer and API keys', () => {
       listen: { host: '127.0.0.1', port: 0 },
       identity: { resource: RESOURCE, builtin: { enabled: true, keyFile: join(dir, 'issuer.key') }, apiKeys: { file: join(dir, 'keys.json') } },
       upstreams: { echo: { http: { url: echo.url, allowLoopbackHttp: true } } },
-      policy: { roles: { dev: [{ upstream: 'echo', tools: ['headers'], when: 'principal.sub != "mallory"' }] } },
+      policy: {
+        roles: {
+          dev: [{ upstream: 'echo', tools: ['headers'], when: 'principal.sub != "mallory"' }],
+          // A grant whose condition is over the call's arguments.
+          reader: [{ upstream: 'echo', tools: ['headers'], when: 'has(args.scope) && args.scope.startsWith("public/")' }],
+        },
+      },
     });
   }, 60_000);
 
@@ -339,6 +345,16 @@ describe('built-in issuer and API keys', () => {
     const init2 = await post(builtinGw.url, INIT, bearer(mallory));
     const r2 = await post(builtinGw.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo__headers', arguments: {} } }, { ...bearer(mallory), 'mcp-session-id': init2.headers.get('mcp-session-id')! });
     expect(r2.json?.error?.data).toMatchObject({ reason: 'denied', rule: 'policy.roles.dev[0]' });
+  });
+
+  it('an argument that breaks the grant\'s condition is refused with that rule; a conforming one passes', async () => {
+    const token = (await cli(['token', 'mint', '--config', builtinGw.configPath, '--sub', 'rita', '--roles', 'reader'])).out.trim();
+    const init = await post(builtinGw.url, INIT, bearer(token));
+    const headers = { ...bearer(token), 'mcp-session-id': init.headers.get('mcp-session-id')! };
+    const bad = await post(builtinGw.url, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'echo__headers', arguments: { scope: 'private/hr' } } }, headers);
+    expect(bad.json?.error).toMatchObject({ code: -32001, data: { reason: 'denied', rule: 'policy.roles.reader[0]' } });
+    const good = await post(builtinGw.url, { jsonrpc: '2.0', id: 6, method: 'tools/call', params: { name: 'echo__headers', arguments: { scope: 'public/faq' } } }, headers);
+    expect(good.json?.result).toBeDefined();
   });
 
   it('the issuer key is never printed, and a TTL over the maximum is refused', async () => {
