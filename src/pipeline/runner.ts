@@ -4,8 +4,9 @@
  * only the runner turns them into responses and records.
  */
 import { performance } from 'node:perf_hooks';
+import { createHash } from 'node:crypto';
 import { GatewayError, reject, toRpcError, type Rejection } from '../errors.js';
-import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/jsonrpc.js';
 import type { AuditEvent, AuditOutcome, AuditSink, Ctx, Stage, StageRecord, Verdict } from './types.js';
 
 /** Forwarding either answers (the upstream's response, error or not) or rejects with an expected reason. */
@@ -60,7 +61,7 @@ export class Runner {
       response = undefined;
     }
     const out = response ?? toRpcError(req.id, rejection ?? failure);
-    return this.record(ctx, 'request', req.id, out, rejection, failure);
+    return this.record(ctx, 'request', req.id, out, rejection, failure, req.params);
   }
 
   /** A notification (either direction) or a message that never became a request: one record each. */
@@ -117,7 +118,7 @@ export class Runner {
     return e;
   }
 
-  private async record(ctx: Ctx, kind: 'request', requestId: string | number, out: JsonRpcResponse, rejection: Rejection | undefined, failure: unknown): Promise<JsonRpcResponse> {
+  private async record(ctx: Ctx, kind: 'request', requestId: string | number, out: JsonRpcResponse, rejection: Rejection | undefined, failure: unknown, params?: Params): Promise<JsonRpcResponse> {
     const isError = 'error' in out;
     const outcome: AuditOutcome = rejection ? outcomeOf(rejection) : failure !== undefined ? 'failed' : 'allowed';
     const e = this.base(ctx, kind, 'inbound', outcome);
@@ -130,7 +131,16 @@ export class Runner {
       e.reason = failure instanceof GatewayError ? failure.code : 'internal';
       e.detail = failure instanceof Error ? failure.message : String(failure);
     }
-    e.result = { bytes: 0, isError: isError || (!isError && out.result.isError === true) };
+    const args = params?.arguments;
+    if (args !== undefined) e.args = redacted(JSON.stringify(args), ARGS_MAX);
+    // The full result is hashed (proof of what the agent received); only a redacted excerpt is kept.
+    const body = JSON.stringify(isError ? out.error : out.result);
+    e.result = {
+      bytes: Buffer.byteLength(body),
+      isError: isError || (!isError && out.result.isError === true),
+      sha256: createHash('sha256').update(body).digest('hex'),
+      excerpt: redacted(body, EXCERPT_MAX),
+    };
     try {
       // sync mode: resolves once the record is committed (group commit); async and plain sinks: at once.
       const durable = this.audit.append(e);
@@ -141,6 +151,20 @@ export class Runner {
     }
     return out;
   }
+}
+
+const ARGS_MAX = 2048;
+const EXCERPT_MAX = 256;
+
+/**
+ * Cut first (bounded work), then mask every token-like run (20+ characters of the alphabets keys and
+ * tokens use). This over-redacts on purpose: it is one linear pass on the hot path, and no credential
+ * format escapes it, where the full secret detectors cost far more per call.
+ */
+const TOKEN_LIKE = /[A-Za-z0-9+/_\-.=]{20,}/g;
+function redacted(text: string, max: number): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.replace(TOKEN_LIKE, '[REDACTED]');
 }
 
 /** A policy refusal is a denial; an upstream that failed the call is a failure; bad input is invalid. */

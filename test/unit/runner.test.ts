@@ -62,6 +62,19 @@ describe('runner', () => {
     expect(audit.events).toHaveLength(1);
   });
 
+  it('the record carries the arguments and a summary of the result, with token-like values masked', async () => {
+    const audit = new MemoryAuditSink();
+    const secret = 'ghp_' + 'a1B2'.repeat(9);
+    const req: JsonRpcRequest = { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'u__echo', arguments: { token: secret, note: 'hi' } } };
+    const result = { content: [{ type: 'text', text: `echo ${secret}` }] };
+    await new Runner([], audit).run(ctx(), req, async () => ({ response: { jsonrpc: '2.0', id: 8, result } }));
+    const e = audit.events[0]!;
+    expect(e.args).toContain('"note":"hi"');
+    expect(JSON.stringify(e)).not.toContain(secret);
+    const { createHash } = await import('node:crypto');
+    expect(e.result).toMatchObject({ isError: false, bytes: JSON.stringify(result).length, sha256: createHash('sha256').update(JSON.stringify(result)).digest('hex') });
+  });
+
   it('the stage order is written once: authorization is the first stage', () => {
     const r = parseConfigText('upstreams: { u: { stdio: { command: node } } }\n');
     if (!r.ok) throw new Error('config');
