@@ -1,46 +1,87 @@
 #!/usr/bin/env node
-// Load-generator child for bench/overhead.mjs: one warm-up phase and one measured phase of MCP
-// `tools/call` POSTs against one endpoint and one session, with autocannon's programmatic API.
+// Load-generator child of bench/overhead.mjs (started with an IPC channel, `serialization: 'advanced'`).
+// It stays up for a whole run, so its own JIT is warm, and runs one phase per message: MCP `tools/call`
+// POSTs against one endpoint and one session, with autocannon's programmatic API.
 //
-//   node bench/loadgen.mjs '<json spec>'   → one JSON line on stdout
-//
-// spec: { url, sessionId, protocolVersion, toolName, message, connections,
-//         warmupCalls, durationSec, maxCalls, timeoutSec }
+//   → { id, cmd: 'phase', target: { url, sessionId, protocolVersion, toolName, message, pids },
+//       connections, amount? | durationSec + maxCalls, record }
+//   ← { id, ok, calls, elapsedMs, rps, times?: Float64Array, cpu, non2xx, errors, timeouts, mismatches }
+//   → { cmd: 'exit' }
 //
 // autocannon's own latency histogram has 1 ms resolution (integer HdrHistogram), too coarse for
-// sub-millisecond overhead, so every response time (float ms from process.hrtime) is recorded here
-// and the percentiles are computed exactly. Each request gets a unique JSON-RPC id (autocannon's
-// `idReplacement`): a session must not have two requests in flight with the same id.
-// Every response body is checked for the echoed text, so an error answer can never pass as a fast call.
+// sub-millisecond overhead, so every response time (float ms from process.hrtime) is kept and the
+// percentiles are computed by the parent. Each request gets a unique JSON-RPC id (`idReplacement`): a
+// session must not have two requests in flight with the same id. Every response body is checked for the
+// echoed text, so an error answer can never pass as a fast call. Each phase opens fresh connections, so
+// the first few responses per connection (connect, first parse) are not recorded.
+//
+// CPU accounting over a recorded phase (Linux /proc, clock ticks): CPU time of each named pid and of
+// this process, and of the whole machine. What the machine spent beyond those is "foreign" load (other
+// jobs on the box); the parent uses it to recognise a disturbed slice and run it again.
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
-const spec = JSON.parse(process.argv[2] ?? '{}');
-const expected = `Echo: ${spec.message}`;
-const body = JSON.stringify({ jsonrpc: '2.0', id: '[<id>]', method: 'tools/call', params: { name: spec.toolName, arguments: { message: spec.message } } });
-const headers = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-  'mcp-session-id': spec.sessionId,
-  'mcp-protocol-version': spec.protocolVersion,
-};
+const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-function phase({ amount, durationSec, maxCalls, record }) {
+function procTicks(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]); // utime + stime (fields 14 and 15)
+  } catch {
+    return NaN;
+  }
+}
+
+function machineTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // user nice system idle iowait irq softirq steal
+  return { total, busy: total - f[3] - f[4] };
+}
+
+function cpuSnapshot(pids) {
+  const per = {};
+  for (const [name, pid] of Object.entries({ loadgen: process.pid, ...pids })) per[name] = procTicks(pid);
+  return { per, machine: machineTicks(), at: process.hrtime.bigint() };
+}
+
+function cpuDelta(a, b) {
+  const elapsedMs = Number(b.at - a.at) / 1e6;
+  const ms = {};
+  let ours = 0;
+  for (const name of Object.keys(a.per)) {
+    ms[name] = (b.per[name] - a.per[name]) * TICK_MS;
+    if (Number.isFinite(ms[name])) ours += ms[name];
+  }
+  const busyMs = (b.machine.busy - a.machine.busy) * TICK_MS;
+  // Ticks are 10 ms: over a short window the foreign estimate is coarse (the parent sums windows).
+  return { ms, elapsedMs, busyMs, oursMs: ours, foreignCores: Math.max(0, (busyMs - ours) / elapsedMs) };
+}
+
+function phase(m) {
+  const t = m.target;
+  const expected = `Echo: ${t.message}`;
+  const body = JSON.stringify({ jsonrpc: '2.0', id: '[<id>]', method: 'tools/call', params: { name: t.toolName, arguments: { message: t.message } } });
+  const skip = m.record ? Math.max(20, m.connections * 4) : 0;
+  const cap = m.record ? m.maxCalls + skip + m.connections * 2 : 0;
+  const times = m.record ? new Float64Array(cap) : undefined;
   return new Promise((resolve, reject) => {
-    const times = record ? new Float64Array(Math.max(1, maxCalls + spec.connections * 2)) : undefined;
+    let seen = 0;
     let n = 0;
     let mismatches = 0;
     let firstMismatch;
-    let t0 = 0n;
+    let tFirst = 0n;
     let tLast = 0n;
+    let c0;
     const opts = {
-      url: spec.url,
+      url: t.url,
       method: 'POST',
-      connections: spec.connections,
+      connections: m.connections,
       pipelining: 1,
-      headers,
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': t.sessionId, 'mcp-protocol-version': t.protocolVersion },
       body,
       idReplacement: true,
-      timeout: spec.timeoutSec ?? 10,
+      timeout: 10,
       verifyBody: (b) => {
         if (b.includes(expected) && !b.includes('"error"')) return true;
         mismatches++;
@@ -48,65 +89,54 @@ function phase({ amount, durationSec, maxCalls, record }) {
         return false;
       },
     };
-    if (amount !== undefined) opts.amount = amount;
+    if (m.amount !== undefined) opts.amount = m.amount;
     else {
-      opts.duration = durationSec;
-      opts.maxOverallRequests = maxCalls;
+      opts.duration = m.durationSec;
+      opts.maxOverallRequests = m.maxCalls + skip;
     }
     const inst = autocannon(opts, (err, result) => {
       if (err) {
         reject(err);
         return;
       }
-      const elapsedMs = Number(tLast - t0) / 1e6;
-      resolve({ result, times: times?.subarray(0, n), n, elapsedMs, mismatches, firstMismatch });
+      const c1 = c0 ? cpuSnapshot(t.pids) : undefined;
+      const elapsedMs = Number(tLast - tFirst) / 1e6;
+      resolve({
+        ok: true,
+        calls: m.record ? n : result.requests.total,
+        elapsedMs,
+        rps: m.record ? n / (elapsedMs / 1000) : NaN,
+        times: times?.slice(0, n),
+        cpu: c0 && c1 ? cpuDelta(c0, c1) : undefined,
+        non2xx: result.non2xx,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        mismatches,
+        firstMismatch,
+      });
     });
-    t0 = process.hrtime.bigint();
     inst.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (!m.record) return;
+      seen++;
+      if (seen <= skip) {
+        if (seen === skip) {
+          tFirst = process.hrtime.bigint();
+          c0 = cpuSnapshot(t.pids);
+        }
+        return;
+      }
       tLast = process.hrtime.bigint();
-      if (times && statusCode >= 200 && statusCode < 300 && n < times.length) times[n++] = responseTime;
+      if (statusCode >= 200 && statusCode < 300 && n < cap) times[n++] = responseTime;
     });
   });
 }
 
-function pct(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
-const problems = (r) => ({
-  non2xx: r.result.non2xx,
-  errors: r.result.errors,
-  timeouts: r.result.timeouts,
-  mismatches: r.mismatches,
-  ...(r.firstMismatch ? { firstMismatch: r.firstMismatch } : {}),
-});
-
-try {
-  const warm = await phase({ amount: Math.max(spec.warmupCalls, spec.connections), record: false });
-  const meas = await phase({ durationSec: spec.durationSec, maxCalls: spec.maxCalls, record: true });
-  const sorted = Float64Array.from(meas.times).sort();
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  process.stdout.write(
-    JSON.stringify({
-      ok: true,
-      connections: spec.connections,
-      warmup: { calls: warm.result.requests.total, ...problems(warm) },
-      calls: sorted.length,
-      elapsedMs: Math.round(meas.elapsedMs),
-      rps: sorted.length / (meas.elapsedMs / 1000),
-      p50: pct(sorted, 50),
-      p90: pct(sorted, 90),
-      p99: pct(sorted, 99),
-      max: sorted[sorted.length - 1],
-      mean: sum / sorted.length,
-      ...problems(meas),
-    }) + '\n',
+process.on('message', (m) => {
+  if (m.cmd === 'exit') process.exit(0);
+  if (m.cmd !== 'phase') return;
+  phase(m).then(
+    (r) => process.send({ id: m.id, ...r }),
+    (err) => process.send({ id: m.id, ok: false, error: String(err?.stack ?? err) }),
   );
-  process.exit(0);
-} catch (err) {
-  process.stdout.write(JSON.stringify({ ok: false, error: String(err?.stack ?? err) }) + '\n');
-  process.exit(1);
-}
+});
+process.on('disconnect', () => process.exit(0));

@@ -3,7 +3,7 @@
  * implements the handler both downstream adapters call. THE ORDER OF STAGES LIVES HERE AND NOWHERE ELSE.
  */
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from './config/schema.js';
 import { Runner } from './pipeline/runner.js';
 import { PASS, type AuditSink, type Ctx, type Era, type Principal, type Stage } from './pipeline/types.js';
@@ -165,7 +165,7 @@ export class Gateway implements MessageHandler {
   private ctx(transport: 'http' | 'stdio', era: Era, principal: Principal, session: string | undefined, method: string, traceparent?: string): Ctx {
     return {
       id: `${this.idPrefix}-${++this.seq}`,
-      traceId: traceIdFrom(traceparent) ?? randomBytes(16).toString('hex'),
+      traceId: traceIdFrom(traceparent) ?? randomUUID().replace(/-/g, ''),
       startedAt: performance.now(),
       transport,
       era,

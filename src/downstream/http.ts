@@ -10,7 +10,6 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { classify, errorResponse, isPlainObject, RpcCode, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params, type RequestId } from '../protocol/jsonrpc.js';
 import { sseFrame } from '../protocol/sse.js';
 import { decodeHeaderValue } from '../protocol/param-headers.js';
@@ -592,6 +591,7 @@ function drain(req: http.IncomingMessage): Promise<void> {
 /** JSON by default; becomes SSE the first time a message must be sent before the final response. */
 class LazyStream {
   private sse = false;
+  private eventId = 0;
   private ended = false;
 
   constructor(
@@ -607,7 +607,7 @@ class LazyStream {
       this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       this.open.add(this.res);
     }
-    this.res.write(sseFrame(JSON.stringify(msg), randomBytes(6).toString('base64url')));
+    this.res.write(sseFrame(JSON.stringify(msg), String(++this.eventId)));
   }
 
   finish(response: JsonRpcResponse, status = 200, headers: http.OutgoingHttpHeaders = {}): void {

@@ -35,6 +35,8 @@ export class HttpLink implements UpstreamLink {
   private closed = false;
   private ready: Promise<ServerDescription> | undefined;
   private readonly url: URL;
+  /** Request options computed once (Node would re-parse a URL object on every call). */
+  private readonly target: { protocol: string; hostname: string; port: string; path: string };
   private readonly agent: http.Agent;
   private listenAbort: AbortController | undefined;
   private readonly listenBackoff = new Backoff(500, 30_000, 1_000_000);
@@ -52,6 +54,7 @@ export class HttpLink implements UpstreamLink {
     private readonly clientCapabilities: Params,
   ) {
     this.url = new URL(cfg.http!.url);
+    this.target = { protocol: this.url.protocol, hostname: this.url.hostname.replace(/^\[|\]$/g, ''), port: this.url.port, path: `${this.url.pathname}${this.url.search}` };
     const cc = cfg.http!.auth?.clientCredentials;
     this.credentials = cc ? new ClientCredentials(cc, `${this.url.origin}${this.url.pathname}`) : undefined;
     const te = cfg.http!.auth?.tokenExchange;
@@ -179,10 +182,11 @@ export class HttpLink implements UpstreamLink {
     return h;
   }
 
-  private post(body: JsonRpcMessage, extra: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number): Promise<Exchange> {
+  private post(body: JsonRpcMessage, extra: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, retried = false): Promise<Exchange> {
     const payload = JSON.stringify(body);
     return new Promise<Exchange>((resolve, reject) => {
-      const req = this.transport().request(this.url, {
+      const req = this.transport().request({
+        ...this.target,
         method: 'POST',
         agent: this.agent,
         signal,
@@ -191,12 +195,21 @@ export class HttpLink implements UpstreamLink {
       const timer = setTimeout(() => {
         req.destroy(new UpstreamFailure('upstream_timeout', `no response headers within ${timeoutMs} ms`));
       }, timeoutMs);
+      let answered = false;
       req.once('response', (message) => {
+        answered = true;
         clearTimeout(timer);
         resolve({ status: message.statusCode ?? 0, headers: message.headers, message });
       });
       req.once('error', (err) => {
         clearTimeout(timer);
+        const code = (err as NodeJS.ErrnoException).code;
+        // A kept-alive connection the server closed just as we reused it: the request never reached
+        // it, so sending it once more on a fresh connection cannot run it twice.
+        if (!answered && !retried && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          this.post(body, extra, signal, timeoutMs, true).then(resolve, reject);
+          return;
+        }
         if (err instanceof UpstreamFailure) reject(err);
         else if (err.name === 'AbortError') reject(new UpstreamFailure('cancelled', 'cancelled by the agent'));
         else reject(new UpstreamFailure('upstream_unavailable', `${this.url.host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
@@ -297,11 +310,22 @@ export class HttpLink implements UpstreamLink {
   ): Promise<UpstreamReply> {
     return new Promise<UpstreamReply>((resolve, reject) => {
       let done = false;
-      const finish = (fn: () => void) => {
+      // After the answer, let the stream end on its own so the keep-alive connection goes back to the
+      // pool (destroying it costs a new TCP connection per call); failures destroy it.
+      const finish = (fn: () => void, ok = false) => {
         if (done) return;
         done = true;
         fn();
-        message.destroy();
+        if (!ok) {
+          message.destroy();
+          return;
+        }
+        message.resume();
+        if (!message.complete) {
+          const linger = setTimeout(() => message.destroy(), 5000);
+          linger.unref();
+          message.once('end', () => clearTimeout(linger));
+        }
       };
       const parser = new SseParser((ev) => {
         let value: unknown;
@@ -314,7 +338,7 @@ export class HttpLink implements UpstreamLink {
         if (c.kind === 'response') {
           if (c.msg.id !== id) return;
           const r = c.msg;
-          finish(() => resolve('error' in r ? { ok: false, error: r.error } : { ok: true, result: r.result }));
+          finish(() => resolve('error' in r ? { ok: false, error: r.error } : { ok: true, result: r.result }), true);
         } else if (c.kind === 'notification') {
           const n = c.msg;
           if (n.method === 'notifications/progress') {
@@ -331,6 +355,7 @@ export class HttpLink implements UpstreamLink {
       });
       message.setEncoding('utf8');
       message.on('data', (chunk: string) => {
+        if (done) return;
         try {
           parser.push(chunk);
         } catch (err) {
