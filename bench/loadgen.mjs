@@ -78,7 +78,7 @@ function phase(m) {
       method: 'POST',
       connections: m.connections,
       pipelining: 1,
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': t.sessionId, 'mcp-protocol-version': t.protocolVersion },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': t.sessionId, 'mcp-protocol-version': t.protocolVersion, ...(t.authorization ? { authorization: t.authorization } : {}) },
       body,
       idReplacement: true,
       timeout: 10,

@@ -95,7 +95,8 @@ const opts = {
   compareMain: flags.compare ? path.resolve(flags.compare) : undefined,
 };
 for (const u of opts.upstreams) if (!UPSTREAM_LABEL[u]) die(`unknown upstream "${u}" (everything, lean)`);
-for (const a of opts.audits) if (!['none', 'log', 'file', 'memory'].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory)`);
+// `auth` is the gateway with audit none plus authentication: a built-in issuer token on every call.
+for (const a of opts.audits) if (!['none', 'log', 'file', 'memory', 'auth'].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory, auth)`);
 const positive = [opts.runs, opts.durationSec, opts.slices, opts.maxCalls, opts.warmupCalls, opts.sessions, ...opts.conc];
 if (!positive.every((n) => Number.isFinite(n) && n > 0) || !(opts.maxForeign >= 0) || opts.upstreams.length === 0) die('numeric options must be positive numbers');
 if (opts.compareMain && !existsSync(opts.compareMain)) die(`${opts.compareMain} is missing`);
@@ -224,17 +225,28 @@ async function startUpstream(kind) {
 }
 
 async function startGateway(upstreamUrl, sink, tag, main = opts.gatewayMain) {
+  const auth = sink === 'auth';
   const config = {
     listen: { host: '127.0.0.1', port: 0 },
     upstreams: { up: { http: { url: upstreamUrl, allowLoopbackHttp: true } } },
-    policy: { allow: [{ upstream: 'up', tools: ['echo'] }] },
-    audit: sink === 'file' ? { sink, path: path.join(tmp, `audit-${tag}.jsonl`) } : { sink },
+    policy: auth
+      ? { roles: { bench: [{ upstream: 'up', tools: ['echo'], when: 'size(args.message) < 1000' }] }, tiers: { read: 'mcp:read' }, defaultTier: 'read' }
+      : { allow: [{ upstream: 'up', tools: ['echo'] }] },
+    audit: sink === 'file' ? { sink, path: path.join(tmp, `audit-${tag}.jsonl`) } : { sink: auth ? 'none' : sink },
+    admin: { enabled: false },
     log: { level: 'warn' },
+    ...(auth ? { identity: { resource: 'http://127.0.0.1/mcp', builtin: { enabled: true, keyFile: path.join(tmp, `issuer-${tag}.key`) } } } : {}),
   };
   const file = path.join(tmp, `gateway-${tag}.yaml`);
   writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
   const prof = opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProf, '--cpu-prof-name', `gateway-${tag}-${Date.now()}.cpuprofile`] : [];
-  return startServer(`gateway(${tag})`, [...prof, main, 'serve', '--config', file, '--port', '0']);
+  const server = await startServer(`gateway(${tag})`, [...prof, main, 'serve', '--config', file, '--port', '0']);
+  if (auth) {
+    const minted = spawnSync(process.execPath, [main, 'token', 'mint', '--config', file, '--sub', 'bench', '--roles', 'bench', '--scope', 'mcp:read', '--ttl', '1h'], { encoding: 'utf8' });
+    if (minted.status !== 0) throw new Error(`token mint failed: ${minted.stderr}`);
+    server.authorization = `Bearer ${minted.stdout.trim()}`;
+  }
+  return server;
 }
 
 // ---- /proc: RSS and CPU ----------------------------------------------------------------------------
@@ -359,18 +371,19 @@ function parseMaybeSse(text) {
 }
 
 let rpcId = 1;
-async function openSession(url, agent = setupAgent) {
-  const init = await post(url, { jsonrpc: '2.0', id: rpcId++, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'portcullis-bench', version: '1' } } }, {}, agent);
+async function openSession(url, agent = setupAgent, authorization = undefined) {
+  const auth = authorization ? { authorization } : {};
+  const init = await post(url, { jsonrpc: '2.0', id: rpcId++, method: 'initialize', params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'portcullis-bench', version: '1' } } }, auth, agent);
   const sessionId = init.headers['mcp-session-id'];
   if (init.status !== 200 || typeof sessionId !== 'string' || !init.json?.result) throw new Error(`initialize at ${url} failed: HTTP ${init.status} ${init.text.slice(0, 300)}`);
   const protocolVersion = init.json.result.protocolVersion;
-  const ack = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion }, agent);
+  const ack = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': protocolVersion, ...auth }, agent);
   if (ack.status !== 202 && ack.status !== 200) throw new Error(`notifications/initialized at ${url} failed: HTTP ${ack.status} ${ack.text.slice(0, 300)}`);
-  return { sessionId, protocolVersion };
+  return { sessionId, protocolVersion, ...(authorization ? { authorization } : {}) };
 }
 
 async function checkEcho(url, session, toolName) {
-  const r = await post(url, { jsonrpc: '2.0', id: rpcId++, method: 'tools/call', params: { name: toolName, arguments: { message: MESSAGE } } }, { 'mcp-session-id': session.sessionId, 'mcp-protocol-version': session.protocolVersion });
+  const r = await post(url, { jsonrpc: '2.0', id: rpcId++, method: 'tools/call', params: { name: toolName, arguments: { message: MESSAGE } } }, { 'mcp-session-id': session.sessionId, 'mcp-protocol-version': session.protocolVersion, ...(session.authorization ? { authorization: session.authorization } : {}) });
   const text = r.json?.result?.content?.[0]?.text;
   if (r.status !== 200 || text !== `Echo: ${MESSAGE}`) throw new Error(`echo check at ${url} failed: HTTP ${r.status} ${r.text.slice(0, 300)}`);
 }
@@ -495,7 +508,7 @@ async function measureSessions(upstreamUrl, tag) {
 
 const paths = ['direct', ...(opts.floor ? ['floor'] : []), ...opts.audits.map((a) => `gateway/${a}`), ...(opts.compareMain ? ['compare'] : [])];
 const pathLabel = (p) =>
-  p === 'direct' ? 'direct' : p === 'floor' ? 'Node floor proxy' : p === 'compare' ? 'gateway B, audit none' : `gateway, audit ${p === 'gateway/log' ? 'log@warn' : p.slice(8)}`;
+  p === 'direct' ? 'direct' : p === 'floor' ? 'Node floor proxy' : p === 'compare' ? 'gateway B, audit none' : p === 'gateway/auth' ? 'gateway + bearer auth, audit none' : `gateway, audit ${p === 'gateway/log' ? 'log@warn' : p.slice(8)}`;
 const hopName = (p) => (p === 'direct' ? undefined : p === 'floor' ? 'proxy' : 'gateway');
 
 /** cells[upstream][path][conc] = [run][slice] → slice result (times sorted, p50, p99, rps, cpu) */
@@ -552,7 +565,7 @@ async function round(r, loadgen) {
       const hop = hops[p];
       const url = hop ? hop.url : up.url;
       const toolName = p.startsWith('gateway/') || p === 'compare' ? 'up__echo' : 'echo';
-      const session = await openSession(url);
+      const session = await openSession(url, setupAgent, hop?.authorization);
       await checkEcho(url, session, toolName);
       targets.push({ path: p, label: `${UPSTREAM_LABEL[u]}, ${pathLabel(p)}`, spec: { url, toolName, message: MESSAGE, ...session, pids: { upstream: up.pid, ...(hop ? { [hopName(p)]: hop.pid } : {}) } } });
     }
@@ -653,6 +666,17 @@ function summarize() {
   for (const row of gatewayRows) {
     const v = row.byConc[hi]?.throughputRatio;
     if (v !== undefined) bars.push({ bar: `throughput at c=${hi} ≥ ${BARS.throughputRatio * 100}% of direct`, where: `${row.upstream}, ${row.path}`, value: v, shown: `${(v * 100).toFixed(0)} %`, pass: v >= BARS.throughputRatio, informational: row.upstream !== UPSTREAM_LABEL.everything });
+  }
+  // Issue bar: the authenticated path (token verified, role grant with a CEL condition, tier scope)
+  // adds at most 0.1 ms p50 over the gateway without identity (audit none), measured in the same run.
+  for (const u of new Set(rows.map((r) => r.upstream))) {
+    const plain = rows.find((r) => r.upstream === u && r.key === 'gateway/none');
+    const authed = rows.find((r) => r.upstream === u && r.key === 'gateway/auth');
+    const a = authed?.byConc[lo]?.addedP50;
+    const b = plain?.byConc[lo]?.addedP50;
+    if (a !== undefined && b !== undefined) {
+      bars.push({ bar: 'authenticated path adds ≤ 0.1 ms p50', where: `${u}, c=${lo}, over gateway audit none`, value: a - b, shown: `${fmtSigned(a - b)} ms`, pass: a - b <= 0.1, informational: false });
+    }
   }
   if (memory.length > 0) {
     const kb = median(memory.map((m) => m.kbPerSession));
