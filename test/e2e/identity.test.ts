@@ -17,6 +17,8 @@ let as: Server;
 let signingKey: KeyObject;
 let gw: Gateway;
 let deadJwksGw: Gateway;
+let downJwksGw: Gateway;
+let closedPort = 0;
 let hangingJwks: Server;
 
 async function tokenFor(scope: string, resource = RESOURCE, client = 'agent'): Promise<string> {
@@ -114,6 +116,7 @@ beforeAll(async () => {
 
   // A gateway whose JWKS endpoint is down, and one whose JWKS endpoint never answers.
   const deadPort = await freePort();
+  closedPort = deadPort;
   hangingJwks = createServer(() => undefined).listen(0, '127.0.0.1');
   await new Promise((r) => hangingJwks.once('listening', r));
   const hangPort = (hangingJwks.address() as { port: number }).port;
@@ -123,7 +126,12 @@ beforeAll(async () => {
     upstreams: { echo: { http: { url: echo.url, allowLoopbackHttp: true } } },
     policy: { allow: [{ upstream: 'echo', tools: ['headers'] }] },
   });
-  void deadPort;
+  downJwksGw = await startGateway({
+    listen: { host: '127.0.0.1', port: 0 },
+    identity: { resource: RESOURCE, oauth: { issuer: `http://127.0.0.1:${deadPort}`, jwksUri: `http://127.0.0.1:${deadPort}/jwks`, jwksTimeoutMs: 500 } },
+    upstreams: { echo: { http: { url: echo.url, allowLoopbackHttp: true } } },
+    policy: { allow: [{ upstream: 'echo', tools: ['headers'] }] },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -247,6 +255,14 @@ describe('OAuth resource server (RFC 9728, RFC 8707) against oidc-provider', () 
     const r = await post(deadJwksGw.url, INIT, bearer(t));
     expect(r.status).toBe(503);
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it('JWKS endpoint refusing connections: 503 at once', async () => {
+    const t = await signed({ iss: `http://127.0.0.1:${closedPort}` });
+    const t0 = Date.now();
+    const r = await post(downJwksGw.url, INIT, bearer(t));
+    expect(r.status).toBe(503);
+    expect(Date.now() - t0).toBeLessThan(3000);
   });
 });
 
