@@ -328,6 +328,8 @@ export class HttpLink implements UpstreamLink {
         }
       };
       const parser = new SseParser((ev) => {
+        // Priming events carry an empty data field: skip them without paying for a thrown SyntaxError.
+        if (ev.data === '') return;
         let value: unknown;
         try {
           value = JSON.parse(ev.data);
@@ -458,6 +460,8 @@ export class HttpLink implements UpstreamLink {
       }
       this.listenBackoff.reset();
       const parser = new SseParser((ev) => {
+        // Priming events carry an empty data field: skip them without paying for a thrown SyntaxError.
+        if (ev.data === '') return;
         let value: unknown;
         try {
           value = JSON.parse(ev.data);
