@@ -7,6 +7,68 @@
 import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_OPTIONS, scanServers, type ScanOptions, type ScanResult, type ServersInput } from '../detect/poisoning/index.js';
 import { parse } from './args.js';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { scanOutputLine, PII_KINDS, type ContentThresholds, type PiiKind } from '../detect/content/index.js';
+
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/**
+ * `portcullis scan output FILE.jsonl [--json] [--threshold X] [--pii email,phone]`: one output line per
+ * input line `{"id", "text"}` — `{"id", "injection": {"score", "flagged"}, "secrets": [...], "pii": [...]}`.
+ * A bad line yields `{"id", "error"}` and the run goes on; progress goes to stderr every 1,000 lines.
+ */
+async function scanOutput(file: string, values: { threshold?: string | undefined; pii?: string | undefined }): Promise<number> {
+  const thresholds: ContentThresholds = {};
+  if (values.threshold !== undefined) {
+    const t = Number(values.threshold);
+    if (!(t > 0 && t <= 1)) {
+      process.stderr.write('portcullis scan output: --threshold must be in (0, 1]\n');
+      return 2;
+    }
+    thresholds.injection = t;
+  }
+  if (values.pii !== undefined) {
+    const kinds = values.pii.split(',').map((k) => k.trim()).filter(Boolean);
+    const unknown = kinds.filter((k) => !(PII_KINDS as readonly string[]).includes(k));
+    if (unknown.length > 0) {
+      process.stderr.write(`portcullis scan output: unknown PII kinds ${unknown.join(', ')} (known: ${PII_KINDS.join(', ')})\n`);
+      return 2;
+    }
+    thresholds.piiTypes = kinds as PiiKind[];
+  }
+  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  const failed = new Promise<string>((resolve) => input.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error')));
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  let flagged = 0;
+  const lines = (async () => {
+    for await (const line of rl) {
+      n++;
+      if (line.trim() === '') continue;
+      let out: unknown;
+      if (line.length > MAX_LINE_CHARS) out = { id: null, error: `line ${n} is longer than ${MAX_LINE_CHARS} characters` };
+      else {
+        try {
+          out = scanOutputLine(JSON.parse(line), thresholds);
+        } catch {
+          out = { id: null, error: `line ${n} is not valid JSON` };
+        }
+      }
+      if ((out as { injection?: { flagged?: boolean } }).injection?.flagged) flagged++;
+      process.stdout.write(JSON.stringify(out) + '\n');
+      if (n % 1000 === 0) process.stderr.write(`scanned ${n} lines\n`);
+    }
+    return 'done';
+  })();
+  const outcome = await Promise.race([lines, failed]);
+  if (outcome !== 'done') {
+    process.stderr.write(`portcullis scan output: cannot read ${file} (${outcome})\n`);
+    return 2;
+  }
+  process.stderr.write(`scanned ${n} lines: ${flagged} flagged for injection\n`);
+  return 0;
+}
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -46,10 +108,11 @@ function sarif(results: readonly ScanResult[]): unknown {
 
 export async function runScan(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest, { json: { type: 'boolean', default: false }, sarif: { type: 'boolean', default: false }, threshold: { type: 'string' } }, true);
+  const { values, positionals } = parse(rest, { json: { type: 'boolean', default: false }, sarif: { type: 'boolean', default: false }, threshold: { type: 'string' }, pii: { type: 'string' } }, true);
   const file = positionals[0];
+  if (sub === 'output' && file !== undefined) return scanOutput(file, values);
   if (sub !== 'tools' || file === undefined) {
-    process.stderr.write('usage: portcullis scan tools FILE.json [--json | --sarif] [--threshold 0.5]\n');
+    process.stderr.write('usage: portcullis scan tools FILE.json [--json | --sarif] [--threshold 0.5]\n       portcullis scan output FILE.jsonl [--json] [--threshold X] [--pii email,phone,…]\n');
     return 2;
   }
   let options: ScanOptions = DEFAULT_OPTIONS;
