@@ -281,6 +281,22 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
   for (const [role, rules] of Object.entries(obj(policy.roles))) checkRules(rules, `policy.roles.${role}`);
   checkRules(policy.toolTiers, 'policy.toolTiers');
   for (const [name, u] of Object.entries(upstreams)) {
+    const http = obj(obj(u).http);
+    if (typeof http.url === 'string') {
+      let url: URL | undefined;
+      try {
+        url = new URL(http.url);
+      } catch {
+        url = undefined; // the schema reports the malformed URL
+      }
+      if (url && url.protocol !== 'https:') {
+        const loopback = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(url.hostname);
+        if (url.protocol !== 'http:') out.push({ path: `upstreams.${name}.http.url`, message: 'remote upstreams are reached over https' });
+        else if (!loopback || http.allowLoopbackHttp !== true) {
+          out.push({ path: `upstreams.${name}.http.url`, message: 'plain http is allowed only to a loopback address with allowLoopbackHttp: true; use https' });
+        }
+      }
+    }
     const te = obj(obj(obj(u).http).auth).tokenExchange;
     const share = obj(u).share ?? 'shared';
     if (te !== undefined && share === 'shared') {

@@ -51,9 +51,14 @@ policy: { allow: [{ upstream: ghost, tools: ["*"] }] }
     if (!r.ok) expect(r.problems[0]!.path).toMatch(/^line \d+:\d+$/);
   });
 
-  it('refuses plain http to a remote upstream unless it is https', () => {
-    const r = parseConfigText('upstreams:\n  r:\n    http: { url: "not a url" }\n');
-    expect(r.ok).toBe(false);
+  it('refuses plain http to a remote upstream: https, or http to loopback only when allowed', () => {
+    const check = (url: string, allow: boolean) => parseConfigText(`upstreams:\n  r:\n    http: { url: "${url}", allowLoopbackHttp: ${allow} }\n`).ok;
+    expect(check('not a url', true)).toBe(false);
+    expect(check('https://crm.example/mcp', false)).toBe(true);
+    expect(check('http://crm.example/mcp', true)).toBe(false);
+    expect(check('http://127.0.0.1:3001/mcp', false)).toBe(false);
+    expect(check('http://127.0.0.1:3001/mcp', true)).toBe(true);
+    expect(check('ftp://127.0.0.1/mcp', true)).toBe(false);
   });
 
   it('the committed JSON Schema is the one generated from the config schema', () => {
