@@ -477,4 +477,3 @@ function mapUris(method: string, result: Params, upstream: string, router: Route
   return result;
 }
 
-export { META };

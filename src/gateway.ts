@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from './config/schema.js';
 import { Runner } from './pipeline/runner.js';
 import { PASS, type AuditSink, type Ctx, type Era, type Principal, type Stage } from './pipeline/types.js';
-import type { DurableAuditSink } from './audit/port.js';
+import { isDurable, type DurableAuditSink } from './audit/port.js';
 import { reject } from './errors.js';
 import { successResponse, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from './protocol/jsonrpc.js';
 import { Dispatcher, resolveTarget, type DispatchView } from './dispatch.js';
@@ -37,10 +37,6 @@ export function buildStages(config: Config, audit?: AuditSink): Stage[] {
   if (audit && isDurable(audit) && audit.mode === 'sync') stages.push(auditGate(audit));
   stages.push(authorizeStage(compilePolicy(config.policy)));
   return stages;
-}
-
-function isDurable(a: AuditSink): a is DurableAuditSink {
-  return typeof (a as Partial<DurableAuditSink>).stats === 'function';
 }
 
 function auditGate(audit: DurableAuditSink): Stage {
@@ -125,7 +121,7 @@ export class Gateway implements MessageHandler {
     }
     const router = new Router(config.routing.separator, new Set(pools.keys()), config.routing.passthrough);
     const stages = buildStages(config, this.deps.durableAudit ?? this.deps.audit);
-    return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment) };
+    return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment, config.audit.sink !== 'none') };
   }
 
   private view(rt: Runtime): DispatchView {

@@ -8,6 +8,11 @@ import type { ChainHead, Checkpoint, Cut, SealedRecord } from './chain.js';
 
 export type DurabilityMode = 'sync' | 'async';
 
+/** A sink that keeps the tamper-evident trail (and can say whether it is accepting records). */
+export function isDurable(a: AuditSink): a is DurableAuditSink {
+  return typeof (a as Partial<DurableAuditSink>).stats === 'function';
+}
+
 export interface DurableAuditSink extends AuditSink {
   readonly mode: DurabilityMode;
   /**

@@ -15,12 +15,9 @@ import { openAuditTrail } from '../audit/trail.js';
 import { AuditTrailError } from '../audit/store.js';
 import { AuditKeyError } from '../audit/keys.js';
 import { applyRetention } from '../audit/retention.js';
-import type { DurableAuditSink } from '../audit/port.js';
+import { isDurable, type DurableAuditSink } from '../audit/port.js';
 import { Metrics, withMetrics } from '../telemetry/metrics.js';
 
-function isDurableSink(a: AuditSink): a is DurableAuditSink {
-  return typeof (a as Partial<DurableAuditSink>).stats === 'function';
-}
 
 export interface Running {
   gateway: Gateway;
@@ -107,7 +104,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     throw err;
   }
   let sessionCount = () => 0;
-  const durable = isDurableSink(audit) ? audit : undefined;
+  const durable = isDurable(audit) ? audit : undefined;
   const metrics: Metrics = new Metrics({
     upstreamHealth: (): Array<{ upstream: string; up: boolean }> => [...gateway.pools.values()].map((p) => ({ upstream: p.name, up: p.healthy })),
     auditStats: () => {

@@ -104,6 +104,15 @@ export class HttpDownstream {
     }
   }
 
+  /**
+   * The session with this id, if the caller is the principal that created it (same subject and
+   * tenant). Every method uses this: another principal's id is answered exactly like an unknown one.
+   */
+  private ownSession(id: string, principal: Principal): LegacySession | undefined {
+    const s = this.sessions.get(id);
+    return s && s.principal.subject === principal.subject && s.principal.tenant === principal.tenant ? s : undefined;
+  }
+
   private endSession(s: LegacySession): void {
     if (!this.sessions.delete(s.id)) return;
     s.end();
@@ -294,8 +303,8 @@ export class HttpDownstream {
       this.json(res, 400, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, 'Bad Request: Mcp-Session-Id header is required (or use protocol version 2026-07-28)'));
       return;
     }
-    const session = this.sessions.get(sessionHeader);
-    if (!session || session.principal.subject !== principal.subject || session.principal.tenant !== principal.tenant) {
+    const session = this.ownSession(sessionHeader, principal);
+    if (!session) {
       // Another principal's session id is answered exactly like an unknown one.
       handler.invalid({ transport: 'http', era: 'legacy', principal, reason: 'unknown_session', detail: 'unknown or ended session', requestId: c.kind === 'request' ? c.msg.id : null });
       this.json(res, 404, errorResponse(c.kind === 'request' ? c.msg.id : null, RpcCode.InvalidRequest, 'Session not found'));
@@ -422,8 +431,8 @@ export class HttpDownstream {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    const session = this.sessions.get(sessionId);
-    if (!session || session.principal.subject !== principal.subject) {
+    const session = this.ownSession(sessionId, principal);
+    if (!session) {
       this.json(res, 404, errorResponse(null, RpcCode.InvalidRequest, 'Session not found'));
       return;
     }
@@ -453,8 +462,8 @@ export class HttpDownstream {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    const session = this.sessions.get(sessionId);
-    if (!session || session.principal.subject !== principal.subject) {
+    const session = this.ownSession(sessionId, principal);
+    if (!session) {
       this.json(res, 404, errorResponse(null, RpcCode.InvalidRequest, 'Session not found'));
       return;
     }
@@ -651,4 +660,3 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export type { RequestId };

@@ -5,6 +5,7 @@
 import type { Principal } from '../pipeline/types.js';
 import { AuthFailure } from './errors.js';
 import { principalFromClaims, type ClaimMapping } from './claims.js';
+import { postForm } from './oauth-client.js';
 
 export interface IntrospectionOptions extends ClaimMapping {
   url: string;
@@ -15,29 +16,14 @@ export interface IntrospectionOptions extends ClaimMapping {
 }
 
 export async function introspect(token: string, o: IntrospectionOptions): Promise<{ principal: Principal; expiresAt: number }> {
-  let res: Response;
+  let reply;
   try {
-    res = await fetch(o.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
-      signal: AbortSignal.timeout(o.timeoutMs),
-      redirect: 'error',
-    });
+    reply = await postForm(o.url, o.clientId, o.clientSecret, new URLSearchParams({ token, token_type_hint: 'access_token' }), o.timeoutMs);
   } catch {
     throw new AuthFailure('temporarily_unavailable', 'token introspection is unavailable');
   }
-  if (!res.ok) throw new AuthFailure('temporarily_unavailable', `token introspection answered HTTP ${res.status}`);
-  let body: Record<string, unknown>;
-  try {
-    body = (await res.json()) as Record<string, unknown>;
-  } catch {
-    throw new AuthFailure('temporarily_unavailable', 'token introspection answered something that is not JSON');
-  }
+  if (!reply.ok) throw new AuthFailure('temporarily_unavailable', `token introspection answered HTTP ${reply.status}`);
+  const body = reply.json;
   if (body.active !== true) throw new AuthFailure('invalid_token', 'the token is not active');
   const aud = body.aud;
   const audiences = Array.isArray(aud) ? aud : typeof aud === 'string' ? [aud] : [];

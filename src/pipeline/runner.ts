@@ -21,6 +21,11 @@ export class Runner {
     readonly stages: readonly Stage[],
     private readonly audit: AuditSink,
     private readonly environment = 'default',
+    /**
+     * Record the arguments and a summary of the result (size, SHA-256, excerpt). It costs a second
+     * serialization and a hash of every result, so it is skipped when nothing keeps the records.
+     */
+    private readonly recordContent = true,
   ) {
     this.requestStages = stages.filter((s) => s.request);
     this.responseStages = stages.filter((s) => s.response);
@@ -131,16 +136,16 @@ export class Runner {
       e.reason = failure instanceof GatewayError ? failure.code : 'internal';
       e.detail = failure instanceof Error ? failure.message : String(failure);
     }
-    const args = params?.arguments;
-    if (args !== undefined) e.args = redacted(JSON.stringify(args), ARGS_MAX);
-    // The full result is hashed (proof of what the agent received); only a redacted excerpt is kept.
-    const body = JSON.stringify(isError ? out.error : out.result);
-    e.result = {
-      bytes: Buffer.byteLength(body),
-      isError: isError || (!isError && out.result.isError === true),
-      sha256: createHash('sha256').update(body).digest('hex'),
-      excerpt: redacted(body, EXCERPT_MAX),
-    };
+    e.result = { isError: isError || (!isError && out.result.isError === true) };
+    if (this.recordContent) {
+      const args = params?.arguments;
+      if (args !== undefined) e.args = redacted(JSON.stringify(args), ARGS_MAX);
+      // The full result is hashed (proof of what the agent received); only a redacted excerpt is kept.
+      const body = JSON.stringify(isError ? out.error : out.result);
+      e.result.bytes = Buffer.byteLength(body);
+      e.result.sha256 = createHash('sha256').update(body).digest('hex');
+      e.result.excerpt = redacted(body, EXCERPT_MAX);
+    }
     try {
       // sync mode: resolves once the record is committed (group commit); async and plain sinks: at once.
       const durable = this.audit.append(e);

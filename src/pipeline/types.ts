@@ -117,7 +117,7 @@ export interface AuditEvent {
   /** The call's arguments as JSON, secrets redacted, at most 2 KB. */
   args?: string;
   /** Size, error flag, a redacted excerpt and the SHA-256 of the full result as sent to the agent. */
-  result?: { bytes: number; isError: boolean; sha256?: string; excerpt?: string };
+  result?: { isError: boolean; bytes?: number; sha256?: string; excerpt?: string };
 }
 
 export interface AuditSink {

@@ -243,7 +243,7 @@ export class HttpLink implements UpstreamLink {
       extra['mcp-protocol-version'] = MODERN_VERSION;
       extra['mcp-method'] = method;
       const name = method === 'tools/call' || method === 'prompts/get' ? outParams?.name : method === 'resources/read' ? outParams?.uri : undefined;
-      if (typeof name === 'string') extra['mcp-name'] = headerSafe(name);
+      if (typeof name === 'string') extra['mcp-name'] = encodeHeaderValue(name);
     }
 
     const ac = new AbortController();
@@ -529,5 +529,3 @@ function readBody(message: http.IncomingMessage, limit: number): Promise<string>
   });
 }
 
-/** `Mcp-Name` must be header-safe. */
-const headerSafe = encodeHeaderValue;

@@ -373,6 +373,18 @@ describe('built-in issuer and API keys', () => {
     expect(good.json?.result).toBeDefined();
   });
 
+  it('a session belongs to subject and tenant: the same subject of another tenant gets 404 on POST, GET and DELETE', async () => {
+    const mint = async (tenant: string) => (await cli(['token', 'mint', '--config', builtinGw.configPath, '--sub', 'alice', '--roles', 'dev', '--tenant', tenant])).out.trim();
+    const [a, b] = [await mint('acme'), await mint('globex')];
+    const sid = (await post(builtinGw.url, INIT, bearer(a))).headers.get('mcp-session-id')!;
+    const other = { ...bearer(b), 'mcp-session-id': sid };
+    expect((await post(builtinGw.url, { jsonrpc: '2.0', id: 9, method: 'tools/list' }, other)).status).toBe(404);
+    expect((await fetch(builtinGw.url, { headers: { ...other, accept: 'text/event-stream' } })).status).toBe(404);
+    expect((await fetch(builtinGw.url, { method: 'DELETE', headers: other })).status).toBe(404);
+    // …and the owner still has it.
+    expect((await post(builtinGw.url, { jsonrpc: '2.0', id: 10, method: 'tools/list' }, { ...bearer(a), 'mcp-session-id': sid })).status).toBe(200);
+  });
+
   it('the issuer key is never printed, and a TTL over the maximum is refused', async () => {
     const r = await cli(['token', 'mint', '--config', builtinGw.configPath, '--sub', 'alice', '--ttl', '48h']);
     expect(r.code).toBe(2);

@@ -6,7 +6,7 @@
 import { reject } from '../../errors.js';
 import type { CatalogEntry, Ctx, Principal, Stage, Verdict } from '../../pipeline/types.js';
 import { PASS } from '../../pipeline/types.js';
-import { isPlainObject, type JsonRpcRequest, type JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import type { JsonRpcRequest, JsonRpcResponse } from '../../protocol/jsonrpc.js';
 import type { CompiledPolicy } from '../../policy/compile.js';
 import { applicableGrants, decide } from '../../policy/decide.js';
 import { detailsCoverName } from '../../policy/rar.js';
@@ -46,4 +46,3 @@ export function authorizeStage(policy: CompiledPolicy): Stage {
   };
 }
 
-export { isPlainObject };
