@@ -227,6 +227,22 @@ export const AdminSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(9464).describe('Prometheus /metrics, /healthz and /readyz; 0 picks a free port.'),
 });
 
+export const StorageSchema = z.strictObject({
+  path: z
+    .string()
+    .min(1)
+    .default('./.portcullis/state.db')
+    .describe('Embedded SQLite file for shared state (tool pins, approvals, session history) when no postgres is set; ":memory:" keeps it in memory.'),
+  postgres: z
+    .strictObject({ url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'), schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('portcullis') })
+    .optional()
+    .describe('PostgreSQL shared by every replica: pins, approvals and session history live here when set.'),
+  redis: z
+    .strictObject({ url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'), prefix: z.string().min(1).max(64).default('portcullis:') })
+    .optional()
+    .describe('Redis shared by every replica: rate-limit counters, budgets and session state, atomic in one round trip.'),
+});
+
 export const LogSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -243,6 +259,7 @@ export const ConfigSchema = z
     identity: IdentitySchema.optional().describe('Without this section every caller is anonymous: for local use only.'),
     audit: AuditSchema.prefault({}),
     admin: AdminSchema.prefault({}).describe('The admin listener, separate from /mcp.'),
+    storage: StorageSchema.prefault({}).describe('The storage port: where state every replica must share is kept.'),
     log: LogSchema.prefault({}),
   });
 
@@ -319,6 +336,7 @@ export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type UpstreamConfig = z.output<typeof UpstreamSchema>;
 export type AllowRule = z.output<typeof AllowRuleSchema>;
+export type StorageConfig = z.output<typeof StorageSchema>;
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' });

@@ -120,6 +120,7 @@ export class Runner {
       e.target = ctx.target.name;
     }
     if (ctx.allowedBy !== undefined) e.rule = ctx.allowedBy;
+    if (ctx.findings?.length) e.findings = ctx.findings;
     return e;
   }
 

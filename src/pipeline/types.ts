@@ -62,6 +62,27 @@ export interface Ctx {
   definition?: Readonly<Record<string, unknown>> | undefined;
   /** Limits of the grant that allowed the call, applied to its result. */
   limits?: { maxItems?: number | undefined } | undefined;
+  /**
+   * Labels this message's result earned from the content checks ('secret', 'pii', 'untrusted-content'),
+   * added by response stages; the flow stage (whose response hook runs after theirs) adds them to the
+   * session's history.
+   */
+  resultLabels?: string[];
+  /** What the content checks found and did, copied into the audit record. */
+  findings?: Finding[];
+  /**
+   * Set by a stage that allows the call only with a person's approval (a grant or a flow rule): the
+   * approval stage, last in the request order, holds the call until it is decided.
+   */
+  approvalRequired?: { readonly by: string; readonly reason: string } | undefined;
+}
+
+/** One content-check finding as the audit record keeps it: never the matched text itself. */
+export interface Finding {
+  readonly check: string;
+  readonly kind: string;
+  readonly action: string;
+  readonly count: number;
 }
 
 export type Verdict =
@@ -116,6 +137,8 @@ export interface AuditEvent {
   latencyMs: number;
   /** The call's arguments as JSON, secrets redacted, at most 2 KB. */
   args?: string;
+  /** Content-check findings on the arguments or the result. */
+  findings?: Finding[];
   /** Size, error flag, a redacted excerpt and the SHA-256 of the full result as sent to the agent. */
   result?: { isError: boolean; bytes?: number; sha256?: string; excerpt?: string };
 }
