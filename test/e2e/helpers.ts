@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -299,7 +299,9 @@ export interface AuditRecord {
 
 /** Adds the file audit sink and a quiet log to a config, unless the test set them. */
 function completeConfig(config: Record<string, unknown>, auditPath: string): Record<string, unknown> {
-  return { log: { level: 'warn' }, audit: { sink: 'file', path: auditPath }, admin: { enabled: false }, ...config };
+  // Each gateway keeps its shared state (pins, approvals, sessions) beside its config, never in the repository.
+  const storage = { path: join(dirname(auditPath), 'state.db') };
+  return { log: { level: 'warn' }, audit: { sink: 'file', path: auditPath }, admin: { enabled: false }, storage, ...config };
 }
 
 export function readAudit(path: string): AuditRecord[] {
