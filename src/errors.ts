@@ -27,6 +27,11 @@ export const Rejections = {
   missing_capability: { code: RpcCode.MissingClientCapability, message: 'Missing required client capability' },
   shutting_down: { code: -32008, message: 'Gateway is shutting down' },
   audit_unavailable: { code: -32009, message: 'Audit trail unavailable' },
+  flow_denied: { code: -32001, message: 'Denied by a flow rule' },
+  rate_limited: { code: -32010, message: 'Rate limit reached' },
+  budget_exceeded: { code: -32011, message: 'Session budget exhausted' },
+  state_unavailable: { code: -32012, message: 'Shared state unavailable' },
+  not_approved: { code: -32010, message: 'Not approved' },
 } as const;
 
 export type RejectionReason = keyof typeof Rejections;

@@ -183,6 +183,7 @@ function outcomeOf(r: Rejection): AuditOutcome {
     case 'cancelled':
     case 'shutting_down':
     case 'audit_unavailable':
+    case 'state_unavailable':
       return 'failed';
     case 'invalid_request':
     case 'invalid_params':
@@ -194,8 +195,12 @@ function outcomeOf(r: Rejection): AuditOutcome {
     case 'missing_capability':
       return 'invalid';
     case 'denied':
+    case 'not_approved':
     case 'insufficient_scope':
     case 'unauthenticated':
+    case 'flow_denied':
+    case 'rate_limited':
+    case 'budget_exceeded':
       return 'denied';
   }
 }
