@@ -3,12 +3,17 @@
  * and nowhere else, and the committed JSON Schema (schema/portcullis.schema.json) is generated from it.
  */
 import { z } from 'zod';
+import { FINGERPRINT_FORMS, parseFingerprint } from '../upstream/admission/tls.js';
+import { NPM_EXACT_SPEC } from '../upstream/admission/npm-spec.js';
+import { literalAddressRefusal } from '../upstream/admission/address.js';
 
 const upstreamName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,31}$/, 'upstream names are 1-32 characters of a-z, 0-9 and "-", starting with a letter');
 
 const durationMs = z.number().int().min(1).max(24 * 3600 * 1000);
+
+const labelName = z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'labels are 1-64 characters of a-z, 0-9, "_", ".", ":" and "-", starting with a letter');
 
 export const ListenSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1').describe('Address to bind. Loopback unless you mean to expose the gateway.'),
@@ -35,12 +40,52 @@ export const StdioUpstreamSchema = z.strictObject({
   args: z.array(z.string()).default([]),
   env: envMap.default({}).describe('The child environment: only these plus a minimal safe set (PATH, HOME, LANG, TZ, ...).'),
   cwd: z.string().min(1).optional(),
+  package: z
+    .strictObject({
+      npm: z
+        .string()
+        .regex(NPM_EXACT_SPEC, 'an exact npm package version such as "@scope/name@1.2.3" (no ranges, no tags such as latest)')
+        .describe('The package the command runs, at an exact version: name@1.2.3.'),
+      integrity: z
+        .string()
+        .regex(/^sha512-[A-Za-z0-9+/]{86}==$/, 'the npm integrity of the tarball: "sha512-" and 88 base64 characters (as in package-lock.json)')
+        .describe('SRI hash of the published tarball, as package-lock.json records it.'),
+      root: z.string().min(1).optional().describe('The directory whose node_modules holds the package. Default: cwd, else the gateway\'s working directory.'),
+      cache: z.string().min(1).optional().describe('The npm cache holding the tarball. Default: $npm_config_cache, else ~/.npm.'),
+    })
+    .optional()
+    .describe('Before each start, the installed copy is compared file by file with the tarball of this integrity from the npm cache; any difference refuses to start this upstream.'),
+  binary: z
+    .strictObject({
+      path: z.string().min(1).describe('The file the command runs (the executable, or the script given to an interpreter).'),
+      sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, '64 hex digits').describe('Its SHA-256 (sha256sum FILE).'),
+    })
+    .optional()
+    .describe('Before each start the file is hashed; a different hash refuses to start this upstream.'),
 });
 
 export const HttpUpstreamSchema = z.strictObject({
   url: z.url(),
   headers: z.record(z.string().min(1), z.string()).default({}).describe('Extra headers sent upstream (for example its own credential).'),
-  allowLoopbackHttp: z.boolean().default(false).describe('Permit plain http:// to a loopback address; otherwise https is required.'),
+  allowLoopbackHttp: z.boolean().default(false).describe('Permit plain http:// to a loopback address; otherwise https is required. Implies allowLoopback.'),
+  allowLoopback: z.boolean().default(false).describe('Permit connections to loopback addresses (127.0.0.0/8, ::1). Checked on every address the host resolves to.'),
+  allowPrivateNetwork: z
+    .boolean()
+    .default(false)
+    .describe('Permit private (RFC 1918), unique-local (fc00::/7), CGNAT (100.64.0.0/10) and link-local addresses. Cloud metadata addresses stay refused.'),
+  maxRedirects: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(0)
+    .describe('Redirects followed per request (307/308 only), each hop re-checked like the URL; credentials never follow to another origin. 0 refuses them.'),
+  tlsFingerprint: z
+    .string()
+    .refine((v) => parseFingerprint(v) !== undefined, `a SHA-256 certificate fingerprint: ${FINGERPRINT_FORMS}`)
+    .optional()
+    .describe('Pin the upstream\'s leaf certificate by its SHA-256, in addition to chain and host-name validation.'),
+  caFile: z.string().min(1).optional().describe('PEM file of the CAs trusted for this upstream, in place of the system store (an internal CA, a self-signed server).'),
   auth: z
     .strictObject({
       clientCredentials: z
@@ -89,8 +134,17 @@ export const UpstreamSchema = z
       .default('shared')
       .describe('One connection for every caller, one per principal, or one per agent session.'),
     timeoutMs: durationMs.default(60_000).describe('Per-call time limit.'),
+    pins: z.enum(['tofu', 'approve', 'off']).optional().describe('Tool pinning for this upstream; default: pins.mode.'),
     connectTimeoutMs: durationMs.default(20_000),
     restart: RestartSchema.prefault({}),
+    labels: z.array(labelName).default([]).describe('Labels of everything this upstream offers (for example secret, external-egress); flow rules match them.'),
+    concurrency: z
+      .strictObject({
+        max: z.number().int().min(1).max(100_000).describe('Calls forwarded to this upstream at once, per gateway replica.'),
+        queueMs: z.number().int().min(0).max(600_000).default(5000).describe('How long a call waits for a free slot before it is refused with rate_limited.'),
+      })
+      .optional()
+      .describe('Protects a slow server: calls beyond max wait in line, then are refused. Counted per replica.'),
   })
   .superRefine((u, ctx) => {
     if ((u.stdio ? 1 : 0) + (u.http ? 1 : 0) !== 1) {
@@ -123,6 +177,71 @@ export const AllowRuleSchema = z.strictObject({
   limits: z
     .strictObject({ maxItems: z.number().int().min(0).max(1_000_000).optional().describe('Cap on the content items a result may return.') })
     .optional(),
+  approval: z
+    .strictObject({
+      timeoutMs: durationMs.default(300_000).describe('How long the call is held; no decision by then denies it.'),
+      userConsent: z.boolean().default(false).describe('Where the agent supports elicitation, the user may consent instead of an approver.'),
+      approvers: z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/)).default([]).describe('Roles allowed to decide (besides the admin token); empty: any approver.'),
+    })
+    .optional()
+    .describe('Hold calls this grant allows until a person approves them (see approvals).'),
+});
+
+/** Which calls a flow rule (or its requiresBefore) is about: every field given must match. */
+export const CallSelectorSchema = z.strictObject({
+  upstream: upstreamName.optional(),
+  tools: z.array(z.string().min(1).max(256)).min(1).optional().describe('Tool-name patterns in the upstream\'s own names ("*" matches any run).'),
+  labels: z.array(labelName).min(1).optional().describe('The tool carries at least one of these labels.'),
+});
+
+export const LabelRuleSchema = z.strictObject({
+  upstream: upstreamName,
+  tools: patternList,
+  prompts: patternList,
+  resources: patternList.describe('Resource URI patterns in the upstream\'s own URIs.'),
+  labels: z.array(labelName).min(1),
+});
+
+const flowRuleName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'flow rule names are 1-64 characters of A-Z a-z 0-9 _ . : -');
+
+export const FlowRuleSchema = z
+  .strictObject({
+    name: flowRuleName.describe('Named in denials and audit records.'),
+    deny: CallSelectorSchema.optional().describe('The calls this rule refuses when its conditions hold.'),
+    approve: CallSelectorSchema.optional().describe('The calls this rule sends to a person for approval when its conditions hold.'),
+    after: z.array(labelName).min(1).optional().describe('The session has read something carrying any of these labels.'),
+    afterAll: z.array(labelName).min(1).optional().describe('The session has read something carrying each of these labels (the lethal trifecta: [untrusted-content] with after: [secret, pii]).'),
+    maxCalls: z.number().int().min(0).max(1_000_000).optional().describe('The session already made this many of the selected calls.'),
+    maxDistinctTargets: z
+      .strictObject({
+        arg: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a dotted argument path such as "to" or "message.to"'),
+        max: z.number().int().min(1).max(10_000),
+      })
+      .optional()
+      .describe('The selected calls would reach more than max distinct values of this argument in the session.'),
+    requiresBefore: CallSelectorSchema.optional().describe('No earlier call in the session matched this (tool B only after tool A).'),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.deny ? 1 : 0) + (r.approve ? 1 : 0) !== 1) ctx.addIssue({ code: 'custom', message: 'a flow rule needs exactly one of "deny" or "approve"' });
+    if (r.after === undefined && r.afterAll === undefined && r.maxCalls === undefined && r.maxDistinctTargets === undefined && r.requiresBefore === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a flow rule needs a condition: after, afterAll, maxCalls, maxDistinctTargets or requiresBefore (use the allow-list to refuse a tool outright)' });
+    }
+  });
+
+export const RateLimitSchema = z.strictObject({
+  name: flowRuleName.describe('Named in refusals and audit records.'),
+  per: z.enum(['principal', 'tool', 'upstream', 'global']).describe('One bucket per caller, per tool, per upstream, or one for everyone.'),
+  rate: z.number().positive().max(1_000_000).describe('Tokens added per interval.'),
+  intervalMs: durationMs.default(1000),
+  burst: z.number().int().min(1).max(1_000_000).optional().describe('Bucket capacity; defaults to rate (rounded up).'),
+  upstream: upstreamName.optional().describe('Only calls to this upstream.'),
+  tools: z.array(z.string().min(1).max(256)).min(1).optional().describe('Only these tools (patterns in the upstream\'s own names).'),
+});
+
+export const BudgetsSchema = z.strictObject({
+  maxCalls: z.number().int().min(0).max(100_000_000).optional().describe('Tool calls per session.'),
+  maxWriteCalls: z.number().int().min(0).max(100_000_000).optional().describe('Calls of write- or admin-tier tools (policy.toolTiers) per session.'),
+  maxBytes: z.number().int().min(0).max(1e15).optional().describe('Bytes of results returned per session; a call that starts under the budget completes.'),
 });
 
 const roleName = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'role names are 1-64 characters of A-Z a-z 0-9 _ . : -');
@@ -139,6 +258,10 @@ export const PolicySchema = z.strictObject({
     .default([])
     .describe('Which tools belong to which tier. Annotations such as readOnlyHint are hints, never a tier.'),
   defaultTier: z.enum(['read', 'write', 'admin']).default('write').describe('Tier of tools no toolTiers entry names.'),
+  labels: z.array(LabelRuleSchema).default([]).describe('Labels of tools, prompts and resources by name pattern, added to their upstream\'s labels.'),
+  flow: z.array(FlowRuleSchema).default([]).describe('Rules over a session\'s history: what it has read (labels) and called. Every matching rule applies; deny wins over approve.'),
+  rateLimits: z.array(RateLimitSchema).default([]).describe('Token buckets. A call must find a token in every bucket that applies, or none is spent.'),
+  budgets: BudgetsSchema.optional().describe('Per-session totals; a call past one is refused with budget_exceeded.'),
 });
 
 export const AuditCheckpointSchema = z.strictObject({
@@ -150,8 +273,23 @@ export const AuditCheckpointSchema = z.strictObject({
 });
 
 export const AuditSchema = z.strictObject({
-  sink: z.enum(['sqlite', 'jsonl', 'log', 'file', 'memory', 'none']).default('log').describe('sqlite and jsonl keep the tamper-evident trail; file writes plain JSON lines; log writes to stderr.'),
+  sink: z
+    .enum(['sqlite', 'jsonl', 'postgres', 'log', 'file', 'memory', 'none'])
+    .default('log')
+    .describe('sqlite, jsonl and postgres keep the tamper-evident trail; file writes plain JSON lines; log writes to stderr.'),
   path: z.string().min(1).optional(),
+  postgres: z
+    .strictObject({
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional().describe('Default: storage.postgres.url.'),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).optional().describe('Default: storage.postgres.schema, else "portcullis".'),
+      chain: z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "1-64 letters, digits, '_', '.', ':' or '-'")
+        .optional()
+        .describe("This replica's chain: one writer each, stable across restarts (default: the host name)."),
+    })
+    .optional()
+    .describe('The postgres sink: every replica writes its own hash chain into the same tables.'),
   mode: z
     .enum(['sync', 'async'])
     .default('sync')
@@ -227,6 +365,16 @@ export const AdminSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(9464).describe('Prometheus /metrics, /healthz and /readyz; 0 picks a free port.'),
 });
 
+export const PinsSchema = z.strictObject({
+  mode: z
+    .enum(['tofu', 'approve', 'off'])
+    .default('tofu')
+    .describe('tofu: a definition seen first is trusted (unless the scan objects); approve: every new or changed definition waits for `portcullis pins approve`; off: no pinning.'),
+  scan: z.boolean().default(true).describe('Scan new definitions for poisoning; flagged ones are blocked or wait for approval whatever the mode.'),
+  threshold: z.number().gt(0).max(1).optional().describe('Poisoning score at which a definition is flagged (default 0.5).'),
+  pollMs: z.number().int().min(100).max(60_000).default(1000).describe('How often a replica looks for decisions made elsewhere (another replica, the CLI).'),
+});
+
 export const StorageSchema = z.strictObject({
   path: z
     .string()
@@ -243,8 +391,45 @@ export const StorageSchema = z.strictObject({
     .describe('Redis shared by every replica: rate-limit counters, budgets and session state, atomic in one round trip.'),
 });
 
+export const ApprovalsSchema = z.strictObject({
+  webhook: z
+    .strictObject({
+      url: z.url().describe('Receives a signed JSON payload for every approval request and outcome.'),
+      secret: z.string().min(16).describe('HMAC-SHA256 key for the x-portcullis-signature header, normally ${secret:…}.'),
+      timeoutMs: durationMs.default(5000),
+    })
+    .optional(),
+  adminToken: z.string().min(32).optional().describe('Bearer token for the admin approvals API (normally ${secret:…}); identity tokens with approverRole also work.'),
+  approverRole: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('approver').describe('Role a token needs to decide approvals on the admin API.'),
+  defaultTimeoutMs: durationMs.default(300_000).describe('Hold time for approvals a flow rule asks for.'),
+  pollMs: z.number().int().min(50).max(60_000).default(1000).describe('How often a held call checks the store for a decision made elsewhere (another replica, the CLI).'),
+  progressMs: z.number().int().min(100).max(60_000).default(5000).describe('Interval of progress notifications to an agent that sent a progressToken.'),
+});
+
 export const LogSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const otlpUrl = z.url({ protocol: /^https?$/ });
+const otlpHeaders = z.record(z.string().min(1), z.string()).default({}).describe('Sent with every export, for example the collector\'s API key (${secret:…} references work).');
+
+export const TelemetrySchema = z.strictObject({
+  tracing: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('A span per message (stages and upstream call as children), after the OpenTelemetry conventions for MCP.'),
+      endpoint: otlpUrl.default('http://127.0.0.1:4318/v1/traces').describe('OTLP/HTTP (JSON) traces endpoint of your collector.'),
+      headers: otlpHeaders,
+      serviceName: z.string().min(1).max(128).default('portcullis'),
+      sampleRatio: z.number().min(0).max(1).default(1).describe('Share of requests traced, decided by trace id. An agent\'s sampled flag neither forces nor suppresses it.'),
+    })
+    .prefault({}),
+  logs: z
+    .strictObject({
+      endpoint: otlpUrl.describe('OTLP/HTTP (JSON) logs endpoint, for example http://127.0.0.1:4318/v1/logs.'),
+      headers: otlpHeaders,
+    })
+    .optional()
+    .describe('Also export every audit record as an OpenTelemetry log record. The audit sink stays the record of truth.'),
 });
 
 export const ConfigSchema = z
@@ -259,8 +444,11 @@ export const ConfigSchema = z
     identity: IdentitySchema.optional().describe('Without this section every caller is anonymous: for local use only.'),
     audit: AuditSchema.prefault({}),
     admin: AdminSchema.prefault({}).describe('The admin listener, separate from /mcp.'),
+    pins: PinsSchema.prefault({}).describe('Tool-definition pinning: a changed tool is hidden and refused until approved.'),
     storage: StorageSchema.prefault({}).describe('The storage port: where state every replica must share is kept.'),
+    approvals: ApprovalsSchema.prefault({}).describe('Human approval of calls a grant or flow rule holds: notification, admin API, timing.'),
     log: LogSchema.prefault({}),
+    telemetry: TelemetrySchema.prefault({}).describe('OpenTelemetry: traces and (optionally) audit records as logs, over OTLP/HTTP.'),
   });
 
 /**
@@ -297,6 +485,20 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
   checkRules(policy.allow, 'policy.allow');
   for (const [role, rules] of Object.entries(obj(policy.roles))) checkRules(rules, `policy.roles.${role}`);
   checkRules(policy.toolTiers, 'policy.toolTiers');
+  checkRules(policy.labels, 'policy.labels');
+  checkRules(policy.rateLimits, 'policy.rateLimits');
+  const ruleNames = new Set<string>();
+  (Array.isArray(policy.flow) ? policy.flow : []).forEach((rule, i) => {
+    const r = obj(rule);
+    if (typeof r.name === 'string') {
+      if (ruleNames.has(r.name)) out.push({ path: `policy.flow.${i}.name`, message: `another flow rule is named "${r.name}"` });
+      ruleNames.add(r.name);
+    }
+    for (const key of ['deny', 'approve', 'requiresBefore']) {
+      const u = obj(r[key]).upstream;
+      if (typeof u === 'string' && !names.has(u)) out.push({ path: `policy.flow.${i}.${key}.upstream`, message: `no upstream named "${u}"` });
+    }
+  });
   for (const [name, u] of Object.entries(upstreams)) {
     const http = obj(obj(u).http);
     if (typeof http.url === 'string') {
@@ -313,6 +515,12 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
           out.push({ path: `upstreams.${name}.http.url`, message: 'plain http is allowed only to a loopback address with allowLoopbackHttp: true; use https' });
         }
       }
+      if (url?.protocol === 'https:') {
+        // Literal addresses (in any notation) are judged now; names are judged on what they resolve to, at connect.
+        const allow = { loopback: http.allowLoopback === true || http.allowLoopbackHttp === true, privateNetwork: http.allowPrivateNetwork === true };
+        const refused = literalAddressRefusal(url.hostname, allow);
+        if (refused) out.push({ path: `upstreams.${name}.http.url`, message: refused });
+      }
     }
     const te = obj(obj(obj(u).http).auth).tokenExchange;
     const share = obj(u).share ?? 'shared';
@@ -321,13 +529,16 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
     }
   }
   const audit = obj(root.audit);
-  const chained = audit.sink === 'sqlite' || audit.sink === 'jsonl';
-  if ((audit.sink === 'file' || chained) && audit.path === undefined) out.push({ path: 'audit.path', message: `the ${String(audit.sink)} sink needs a path` });
+  const chained = audit.sink === 'sqlite' || audit.sink === 'jsonl' || audit.sink === 'postgres';
+  if ((audit.sink === 'file' || audit.sink === 'sqlite' || audit.sink === 'jsonl') && audit.path === undefined) out.push({ path: 'audit.path', message: `the ${String(audit.sink)} sink needs a path` });
+  if (audit.sink === 'postgres' && obj(audit.postgres).url === undefined && obj(obj(root.storage).postgres).url === undefined) {
+    out.push({ path: 'audit.postgres.url', message: 'the postgres sink needs a URL here or in storage.postgres.url' });
+  }
   if (chained && audit.checkpoint !== false && obj(audit.checkpoint).key === undefined) {
     out.push({ path: 'audit.checkpoint.key', message: 'required when checkpoints are on: create one with `portcullis audit keygen --out FILE`, or set audit.checkpoint: false for an unsigned chain' });
   }
   if (audit.retention !== undefined && !(chained && audit.checkpoint !== false)) {
-    out.push({ path: 'audit.retention', message: 'retention drops records only through a signed cut: it needs the sqlite or jsonl sink with checkpoints on' });
+    out.push({ path: 'audit.retention', message: 'retention drops records only through a signed cut: it needs the sqlite, jsonl or postgres sink with checkpoints on' });
   }
   return out;
 }
@@ -337,6 +548,10 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 export type UpstreamConfig = z.output<typeof UpstreamSchema>;
 export type AllowRule = z.output<typeof AllowRuleSchema>;
 export type StorageConfig = z.output<typeof StorageSchema>;
+export type ApprovalsConfig = z.output<typeof ApprovalsSchema>;
+export type FlowRule = z.output<typeof FlowRuleSchema>;
+export type CallSelector = z.output<typeof CallSelectorSchema>;
+export type RateLimit = z.output<typeof RateLimitSchema>;
 
 export function configJsonSchema(): unknown {
   return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' });

@@ -18,8 +18,17 @@ import { META, MODERN_VERSION, type CallOptions, type LinkEvent, type ServerDesc
 import { negotiate, modernMeta } from './handshake.js';
 import { Backoff } from './backoff.js';
 import { ClientCredentials, TokenExchange } from './credentials.js';
+import { RemoteAdmission } from './admission/remote.js';
 
 const MAX_BODY = 64 * 1024 * 1024;
+
+/** A redirect being followed: where to, through which agent, and how many hops so far. */
+interface RedirectHop {
+  url: URL;
+  sameOrigin: boolean;
+  agent: http.Agent;
+  count: number;
+}
 
 interface Exchange {
   status: number;
@@ -38,6 +47,8 @@ export class HttpLink implements UpstreamLink {
   /** Request options computed once (Node would re-parse a URL object on every call). */
   private readonly target: { protocol: string; hostname: string; port: string; path: string };
   private readonly agent: http.Agent;
+  /** Scheme, address (SSRF), TLS-pin and redirect rules for every connection this link makes. */
+  private readonly admission: RemoteAdmission;
   private listenAbort: AbortController | undefined;
   private readonly listenBackoff = new Backoff(500, 30_000, 1_000_000);
   private readonly resourceSubscriptions = new Set<string>();
@@ -59,8 +70,8 @@ export class HttpLink implements UpstreamLink {
     this.credentials = cc ? new ClientCredentials(cc, `${this.url.origin}${this.url.pathname}`) : undefined;
     const te = cfg.http!.auth?.tokenExchange;
     this.exchangeCreds = te ? new TokenExchange(te, `${this.url.origin}${this.url.pathname}`) : undefined;
-    const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
+    this.admission = new RemoteAdmission(cfg.http!);
+    this.agent = this.admission.agent(this.url.protocol, { keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 });
   }
 
   get inFlight(): number {
@@ -182,16 +193,15 @@ export class HttpLink implements UpstreamLink {
     return h;
   }
 
-  private post(body: JsonRpcMessage, extra: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, retried = false): Promise<Exchange> {
+  private post(body: JsonRpcMessage, extra: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, retried = false, hop?: RedirectHop): Promise<Exchange> {
+    // Every request starts here, so a refused URL (literal address, scheme, unreadable pin or CA) never connects.
+    if (this.admission.refusal) return Promise.reject(new UpstreamFailure('upstream_unavailable', this.admission.refusal));
     const payload = JSON.stringify(body);
     return new Promise<Exchange>((resolve, reject) => {
-      const req = this.transport().request({
-        ...this.target,
-        method: 'POST',
-        agent: this.agent,
-        signal,
-        headers: this.headers({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...extra }),
-      });
+      const headers = this.headers({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...extra });
+      const req = hop
+        ? (hop.url.protocol === 'https:' ? https : http).request(hop.url, { method: 'POST', agent: hop.agent, signal, headers: this.admission.hopHeaders(headers, hop.sameOrigin) })
+        : this.transport().request({ ...this.target, method: 'POST', agent: this.agent, signal, headers });
       const timer = setTimeout(() => {
         req.destroy(new UpstreamFailure('upstream_timeout', `no response headers within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -199,7 +209,17 @@ export class HttpLink implements UpstreamLink {
       req.once('response', (message) => {
         answered = true;
         clearTimeout(timer);
-        resolve({ status: message.statusCode ?? 0, headers: message.headers, message });
+        const status = message.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          // Never followed blindly: each hop is re-admitted (scheme, address, pin) or the call fails.
+          message.resume();
+          const next = this.admission.nextHop(hop?.url ?? this.url, status, message.headers.location, hop?.count ?? 0);
+          if (!next.ok) return reject(new UpstreamFailure('upstream_protocol', next.message));
+          const agent = next.sameOrigin ? this.agent : this.admission.agent(next.url.protocol, { keepAlive: false });
+          this.post(body, extra, signal, timeoutMs, false, { url: next.url, sameOrigin: next.sameOrigin, agent, count: (hop?.count ?? 0) + 1 }).then(resolve, reject);
+          return;
+        }
+        resolve({ status, headers: message.headers, message });
       });
       req.once('error', (err) => {
         clearTimeout(timer);
@@ -207,7 +227,7 @@ export class HttpLink implements UpstreamLink {
         // A kept-alive connection the server closed just as we reused it: the request never reached
         // it, so sending it once more on a fresh connection cannot run it twice.
         if (!answered && !retried && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
-          this.post(body, extra, signal, timeoutMs, true).then(resolve, reject);
+          this.post(body, extra, signal, timeoutMs, true, hop).then(resolve, reject);
           return;
         }
         if (err instanceof UpstreamFailure) reject(err);

@@ -12,6 +12,7 @@ import type { CallOptions, LinkEvent, ServerDescription, UpstreamLink, UpstreamR
 import { PendingCalls } from './pending.js';
 import { modernMeta, negotiate } from './handshake.js';
 import { Backoff } from './backoff.js';
+import { verifyStdio } from './admission/integrity.js';
 
 /** Inherited from the gateway's environment only by name; values of anything else never reach a child. */
 const SAFE_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
@@ -88,6 +89,16 @@ export class StdioLink implements UpstreamLink {
   private async launch(): Promise<ServerDescription> {
     this.state = 'starting';
     const stdio = this.cfg.stdio!;
+    // Pinned package or binary: verified before every start. A mismatch is not retried on a timer (the
+    // files will not heal); the next start (a list or call) checks again.
+    const tampered = await verifyStdio(stdio, `upstreams.${this.upstream}.stdio`);
+    if (this.state !== 'starting') throw new UpstreamFailure('upstream_unavailable', 'closed');
+    if (tampered.length > 0) {
+      this.state = 'idle';
+      this.ready = undefined;
+      this.emit({ type: 'log', level: 'error', message: 'upstream refused: integrity check failed', detail: { upstream: this.upstream, problems: tampered.map((p) => `${p.path}: ${p.message}`) } });
+      throw new UpstreamFailure('upstream_unavailable', 'refused to start: the pinned package or binary does not match (see the gateway log)');
+    }
     let child: ChildProcess;
     try {
       child = spawn(stdio.command, stdio.args, {
