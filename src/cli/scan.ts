@@ -5,7 +5,10 @@
  * 0 when nothing is flagged or blocked, 1 when something is (a CI gate), 2 for bad input.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { DEFAULT_OPTIONS, scanServers, type ScanOptions, type ScanResult, type ServersInput } from '../detect/poisoning/index.js';
+import { DEFAULT_OPTIONS, scanServers, type ScanOptions, type ServersInput } from '../detect/poisoning/index.js';
+import { poisoningExitCode, renderPoisoning } from '../scan/poisoning-output.js';
+import { CLIENTS_USAGE, runScanClients } from '../scan/cli/clients.js';
+import { runScanServer, SERVER_USAGE } from '../scan/cli/server.js';
 import { parse } from './args.js';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -85,34 +88,15 @@ function toServers(value: unknown, file: string): ServersInput | string {
   return 'expected a JSON array of tools, a tools/list result, or {"servers": {NAME: {"tools": [...]}}}';
 }
 
-function sarif(results: readonly ScanResult[]): unknown {
-  const level = (s: string) => (s === 'critical' || s === 'high' ? 'error' : s === 'medium' ? 'warning' : 'note');
-  return {
-    version: '2.1.0',
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    runs: [
-      {
-        tool: { driver: { name: 'portcullis', informationUri: 'https://portcullis.dev', rules: [] } },
-        results: results.flatMap((r) =>
-          r.findings.map((f) => ({
-            ruleId: f.ruleId,
-            level: level(f.severity),
-            message: { text: `${r.server ?? ''}/${r.name}: ${f.explanation} (${f.evidence})` },
-            locations: [{ logicalLocations: [{ fullyQualifiedName: `${r.server ?? ''}/${r.kind}/${r.name}${f.path}` }] }],
-          })),
-        ),
-      },
-    ],
-  };
-}
-
 export async function runScan(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'clients') return runScanClients(rest);
+  if (sub === 'server') return runScanServer(rest);
   const { values, positionals } = parse(rest, { json: { type: 'boolean', default: false }, sarif: { type: 'boolean', default: false }, threshold: { type: 'string' }, pii: { type: 'string' } }, true);
   const file = positionals[0];
   if (sub === 'output' && file !== undefined) return scanOutput(file, values);
   if (sub !== 'tools' || file === undefined) {
-    process.stderr.write('usage: portcullis scan tools FILE.json [--json | --sarif] [--threshold 0.5]\n       portcullis scan output FILE.jsonl [--json] [--threshold X] [--pii email,phone,…]\n');
+    process.stderr.write(`usage: portcullis scan tools FILE.json [--json | --sarif] [--threshold 0.5]\n       portcullis scan output FILE.jsonl [--json] [--threshold X] [--pii email,phone,…]\n       ${CLIENTS_USAGE}\n       ${SERVER_USAGE}\n`);
     return 2;
   }
   let options: ScanOptions = DEFAULT_OPTIONS;
@@ -150,20 +134,8 @@ export async function runScan(args: string[]): Promise<number> {
   const t0 = performance.now();
   const scan = scanServers(input, options);
   const ms = performance.now() - t0;
-  if (values.sarif) process.stdout.write(JSON.stringify(sarif(scan.results), null, 2) + '\n');
-  else if (values.json) {
-    for (const r of scan.results) {
-      process.stdout.write(JSON.stringify({ server: r.server, kind: r.kind, name: r.name, score: Math.round(r.score * 1000) / 1000, flagged: r.flagged, action: r.action, findings: r.findings }) + '\n');
-    }
-  } else {
-    process.stdout.write(`${'SERVER'.padEnd(16)} ${'NAME'.padEnd(32)} ${'SCORE'.padStart(5)}  ${'ACTION'.padEnd(7)} FINDINGS\n`);
-    for (const r of scan.results) {
-      const findings = r.findings.map((f) => `${f.ruleId}(${f.severity})`).join(', ');
-      process.stdout.write(`${(r.server ?? '').slice(0, 16).padEnd(16)} ${r.name.slice(0, 32).padEnd(32)} ${r.score.toFixed(2).padStart(5)}  ${r.action.padEnd(7)} ${findings || '-'}\n`);
-    }
-    for (const f of scan.findings) process.stdout.write(`(set) ${f.ruleId}: ${f.explanation}\n`);
-  }
+  process.stdout.write(renderPoisoning(scan, values.sarif ? 'sarif' : values.json ? 'json' : 'table'));
   const blocked = scan.results.filter((r) => r.action === 'block').length;
   process.stderr.write(`scanned ${scan.results.length} definitions in ${ms.toFixed(1)} ms: ${scan.flagged} flagged, ${blocked} blocked by policy\n`);
-  return scan.flagged > 0 || blocked > 0 ? 1 : 0;
+  return poisoningExitCode(scan);
 }
