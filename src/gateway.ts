@@ -20,6 +20,11 @@ import { compilePolicy } from './policy/compile.js';
 import type { AgentRequestChannel, AgentSession } from './downstream/agent.js';
 import type { InvalidMessage, Listener, MessageHandler } from './downstream/handler.js';
 import type { Logger } from './telemetry/log.js';
+import { agentTraceContext, type RemoteParent, type Tracing } from './telemetry/tracing.js';
+import type { PinGuard } from './pins/guard.js';
+import { pinsStage, type DefinitionLookup } from './stages/pins/stage.js';
+import { ApprovalService } from './approvals/service.js';
+import { approvalStage } from './stages/approval/stage.js';
 
 /**
  * The request stages, in order. As stages arrive they slot in here, each where its comment says:
@@ -30,12 +35,18 @@ import type { Logger } from './telemetry/log.js';
  *   approval          — last, so a person is asked only about calls that would otherwise pass.
  * Response stages run in the same array order on the way back.
  */
-export function buildStages(config: Config, audit?: AuditSink): Stage[] {
+export function buildStages(config: Config, audit?: AuditSink, pins?: { guard: PinGuard; lookup: DefinitionLookup }, approvals?: ApprovalService): Stage[] {
   const stages: Stage[] = [];
   // A call that cannot be recorded must not reach an upstream (sync audit only). It recovers by itself:
   // its own denials are records the trail is asked to write.
   if (audit && isDurable(audit) && audit.mode === 'sync') stages.push(auditGate(audit));
   stages.push(authorizeStage(compilePolicy(config.policy)));
+  // Only definitions whose pin is trusted are listed or callable (after authorize: an unauthorized
+  // caller learns nothing about what awaits approval).
+  if (pins) stages.push(pinsStage(pins.guard, pins.lookup));
+  // LAST: a person is asked only about calls every other stage lets through. Always present, so a call
+  // that needs approval is refused (not let through) where no approvals service was given.
+  stages.push(approvalStage(approvals));
   return stages;
 }
 
@@ -61,6 +72,10 @@ export interface GatewayDeps {
   /** The durable trail behind `audit` (which may be wrapped, e.g. by metrics), for the sync-mode gate. */
   durableAudit?: DurableAuditSink | undefined;
   linkFactory?: LinkFactory;
+  /** OpenTelemetry spans; absent when tracing is off. */
+  tracing?: Tracing | undefined;
+  /** Tool pinning (see src/pins): without it every definition is served as listed. */
+  pins?: PinGuard | undefined;
 }
 
 const LIST_CHANGED: Record<CatalogKind, string> = {
@@ -78,6 +93,8 @@ export class Gateway implements MessageHandler {
   private readonly idPrefix = randomBytes(4).toString('hex');
   private seq = 0;
   private readonly poolEvents: PoolEvents;
+  /** Held calls and their decisions (the admin API and the approval stage share it). */
+  readonly approvals: ApprovalService;
 
   constructor(config: Config, private readonly deps: GatewayDeps) {
     this.poolEvents = {
@@ -85,7 +102,10 @@ export class Gateway implements MessageHandler {
       notification: (u, key, n) => this.onUpstreamNotification(u, key, n),
       health: (u, key, up, reason) => deps.log[up ? 'info' : 'warn']({ upstream: u, connection: key, reason }, up ? 'upstream connected' : 'upstream down'),
       log: (level, message, detail) => deps.log[level](detail ?? {}, message),
+      inspect: (u, next, previous, instructions) => deps.pins?.observe(u, next, previous, instructions) ?? Promise.resolve(),
     };
+    // Built once from the start-up config, like the audit trail: calls held across a reload keep waiting.
+    this.approvals = new ApprovalService(config.approvals, config.storage, { audit: deps.audit, log: deps.log, environment: config.environment });
     this.rt = this.build(config, new Map());
     this.dispatcher = new Dispatcher(this.view(this.rt));
   }
@@ -120,12 +140,41 @@ export class Gateway implements MessageHandler {
       pools.set(name, old && JSON.stringify(old.cfg) === JSON.stringify(cfg) ? old : new UpstreamPool(name, cfg, this.poolEvents, this.deps.linkFactory ?? defaultLinkFactory));
     }
     const router = new Router(config.routing.separator, new Set(pools.keys()), config.routing.passthrough);
-    const stages = buildStages(config, this.deps.durableAudit ?? this.deps.audit);
-    return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment, config.audit.sink !== 'none') };
+    const stages = buildStages(config, this.deps.durableAudit ?? this.deps.audit, this.deps.pins && { guard: this.deps.pins, lookup: (ctx) => this.definitionFor(pools, ctx) }, this.approvals);
+    return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment, config.audit.sink !== 'none', this.deps.tracing) };
+  }
+
+  /** The definition the caller's own connection lists for a tool or prompt, reading its catalog if needed. */
+  private async definitionFor(pools: Map<string, UpstreamPool>, ctx: Ctx): Promise<Params | undefined> {
+    const t = ctx.target;
+    const pool = t && pools.get(t.upstream);
+    if (!t || !pool) return undefined;
+    const catalog = await pool.connection(pool.keyFor(ctx.principal, ctx.session)).getCatalog();
+    return (t.kind === 'tool' ? catalog.tools : catalog.prompts).find((d) => d.name === t.name);
+  }
+
+  /** Operator-side changes (pin decisions, first use) become admin records in the trail. */
+  auditAdmin(method: string, detail: string, by = 'operator'): void {
+    const e = this.adminEvent(method, detail);
+    e.principal = { subject: by, roles: [] };
+    void this.deps.audit.append(e);
+  }
+
+  /** Decisions changed what agents may see: every agent re-lists. */
+  relist(): void {
+    for (const kind of ['tools', 'prompts', 'resources'] as const) this.broadcast(LIST_CHANGED[kind], () => true);
   }
 
   private view(rt: Runtime): DispatchView {
-    return { router: rt.router, pools: rt.pools, stages: rt.stages, pageSize: rt.config.routing.pageSize, passthrough: rt.config.routing.passthrough };
+    const pins = this.deps.pins;
+    return {
+      router: rt.router,
+      pools: rt.pools,
+      stages: rt.stages,
+      pageSize: rt.config.routing.pageSize,
+      passthrough: rt.config.routing.passthrough,
+      instructionsAllowed: pins ? (upstream, text) => pins.allows(upstream, 'instructions', text, '') : () => true,
+    };
   }
 
   /**
@@ -153,15 +202,18 @@ export class Gateway implements MessageHandler {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.rt.pools.values()].map((p) => p.close()));
+    await this.approvals.close();
     await this.deps.audit.close();
+    await this.deps.tracing?.shutdown();
   }
 
   // ---- MessageHandler ------------------------------------------------------------------------------
 
-  private ctx(transport: 'http' | 'stdio', era: Era, principal: Principal, session: string | undefined, method: string, traceparent?: string): Ctx {
+  private ctx(transport: 'http' | 'stdio', era: Era, principal: Principal, session: string | undefined, method: string, remote?: RemoteParent): Ctx {
     return {
       id: `${this.idPrefix}-${++this.seq}`,
-      traceId: traceIdFrom(traceparent) ?? randomUUID().replace(/-/g, ''),
+      traceId: remote?.traceId ?? randomUUID().replace(/-/g, ''),
+      remoteParent: remote,
       startedAt: performance.now(),
       transport,
       era,
@@ -176,7 +228,7 @@ export class Gateway implements MessageHandler {
 
   request(agent: AgentRequestChannel, req: JsonRpcRequest, transport: 'http' | 'stdio', traceparent?: string): Promise<JsonRpcResponse> {
     const rt = this.rt;
-    const ctx = this.ctx(transport, agent.era, agent.principal, agent.session?.id, req.method, traceparent);
+    const ctx = this.ctx(transport, agent.era, agent.principal, agent.session?.id, req.method, agentTraceContext(req.params, traceparent));
     if (req.method === 'initialize') {
       return rt.runner.run(ctx, req, async () => ({ response: successResponse(req.id, this.dispatcher.initializeResult(req.params?.protocolVersion)) }));
     }
@@ -186,12 +238,16 @@ export class Gateway implements MessageHandler {
       return rt.runner.run(ctx, req, async () => ({ rejection: reject('unknown_target', `no upstream offers "${name.slice(0, 200)}"`) }));
     }
     ctx.target = target;
-    if (target?.kind === 'tool') {
+    if (target?.kind === 'tool' || target?.kind === 'prompt') {
       // The listed definition (its annotations) is an input to conditions: a hint, never a grant.
       const pool = rt.pools.get(target.upstream);
-      ctx.definition = pool?.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities).tool(target.name);
+      const conn = pool?.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
+      if (target.kind === 'tool') ctx.definition = conn?.tool(target.name);
     }
-    const out = rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, this.audited(agent, ctx, rt.runner)));
+    // Stages that talk to the agent while they decide (approval: progress, user consent) use this channel.
+    const channel = this.audited(agent, ctx, rt.runner);
+    ctx.agent = channel;
+    const out = rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, channel));
     return agent.era === 'modern' ? out.then((r) => modernize(req.method, r)) : out;
   }
 
@@ -200,7 +256,7 @@ export class Gateway implements MessageHandler {
    * messages too: each gets its own audit record, linked by trace id to the request that caused it.
    */
   private audited(agent: AgentRequestChannel, parent: Ctx, runner: Runner): AgentRequestChannel {
-    const child = (method: string): Ctx => ({ ...this.ctx(parent.transport, parent.era, parent.principal, parent.session, method), traceId: parent.traceId, target: parent.target });
+    const child = (method: string): Ctx => ({ ...this.ctx(parent.transport, parent.era, parent.principal, parent.session, method), traceId: parent.traceId, remoteParent: parent.remoteParent, trace: parent.trace, target: parent.target });
     const ask = agent.ask;
     return {
       ...agent,
@@ -229,7 +285,7 @@ export class Gateway implements MessageHandler {
   }
 
   notification(n: JsonRpcNotification, transport: 'http' | 'stdio', era: Era, principal: Principal, session?: string): void {
-    this.rt.runner.noteNotification(this.ctx(transport, era, principal, session, n.method), n, 'inbound');
+    this.rt.runner.noteNotification(this.ctx(transport, era, principal, session, n.method, agentTraceContext(n.params)), n, 'inbound');
   }
 
   openSession(s: AgentSession): void {
@@ -321,10 +377,4 @@ function modernize(method: string, r: JsonRpcResponse): JsonRpcResponse {
     result.cacheScope = 'private';
   }
   return { ...r, result };
-}
-
-function traceIdFrom(traceparent: string | undefined): string | undefined {
-  if (!traceparent) return undefined;
-  const m = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent.trim());
-  return m && m[1] !== '0'.repeat(32) ? m[1] : undefined;
 }

@@ -1,16 +1,20 @@
 /**
  * The admin listener, separate from /mcp: Prometheus `/metrics`, `/healthz` (the process is alive) and
- * `/readyz` (it can serve: not draining, and the audit trail is accepting records). Loopback by default.
+ * `/readyz` (it can serve: not draining, and the audit trail is accepting records), and the authenticated
+ * approvals API under `/admin/approvals` (src/approvals/admin-api.ts). Loopback by default.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { ApprovalsApi } from '../approvals/admin-api.js';
 
 export interface AdminOptions {
   host: string;
   port: number;
   metrics: Metrics;
   ready(): { ready: boolean; reason?: string };
+  /** /admin/approvals: list, show and decide held calls (authenticated). */
+  approvals?: ApprovalsApi | undefined;
 }
 
 export class AdminServer {
@@ -39,7 +43,9 @@ export class AdminServer {
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '').split('?')[0] ?? '';
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    if (this.opts.approvals && (await this.opts.approvals.handle(req, res, path, url.searchParams))) return;
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;

@@ -9,6 +9,8 @@ import { runKeys } from './keys.js';
 import { runPolicy } from './policy.js';
 import { runAudit } from './audit.js';
 import { runScan } from './scan.js';
+import { runApprovals } from './approvals.js';
+import { runPins } from './pins.js';
 
 const USAGE = `portcullis — an MCP security gateway
 
@@ -21,7 +23,9 @@ usage:
   portcullis keys create|list|revoke --config FILE …     API keys (only hashes stored)
   portcullis policy check --config FILE --sub NAME --roles a,b --tool server__tool --args JSON
   portcullis audit verify|search|export|keygen --config FILE …   the tamper-evident audit trail
+  portcullis approvals list|show|approve|deny --config FILE [ID] [--reason …] [--as NAME] [--session-wide]
   portcullis scan tools FILE.json [--json | --sarif]    scan tool definitions for poisoning (exit 1 if flagged)
+  portcullis pins list|diff|approve|reject --config FILE [--upstream U] [--tool T]   review changed tool definitions
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -34,6 +38,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   policy: runPolicy,
   audit: (args) => runAudit(args),
   scan: runScan,
+  approvals: runApprovals,
+  pins: runPins,
 };
 
 async function main(argv: string[]): Promise<number> {

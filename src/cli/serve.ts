@@ -2,6 +2,7 @@ import { HttpDownstream } from '../downstream/http.js';
 import { parse } from './args.js';
 import { boot } from './runtime.js';
 import { AdminServer } from '../admin/server.js';
+import { ApprovalsApi } from '../approvals/admin-api.js';
 
 /** `portcullis serve --config FILE [--port N] [--host H]` */
 export async function runServe(args: string[]): Promise<number> {
@@ -41,6 +42,7 @@ export async function runServe(args: string[]): Promise<number> {
       port: config.admin.port,
       metrics: running.metrics,
       ready: () => (running.auditHealthy() ? { ready: true } : { ready: false, reason: 'the audit trail is not accepting records' }),
+      approvals: new ApprovalsApi(gateway.approvals, running.authenticator),
     });
     try {
       const a = await admin.listen();

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { GatewayError, reject, toRpcError, type Rejection } from '../errors.js';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/jsonrpc.js';
 import type { AuditEvent, AuditOutcome, AuditSink, Ctx, Stage, StageRecord, Verdict } from './types.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 /** Forwarding either answers (the upstream's response, error or not) or rejects with an expected reason. */
 export type Forwarded = { response: JsonRpcResponse } | { rejection: Rejection };
@@ -26,6 +27,8 @@ export class Runner {
      * serialization and a hash of every result, so it is skipped when nothing keeps the records.
      */
     private readonly recordContent = true,
+    /** OpenTelemetry spans (src/telemetry/tracing.ts); undefined when tracing is off, which then costs nothing. */
+    private readonly tracing?: Tracing,
   ) {
     this.requestStages = stages.filter((s) => s.request);
     this.responseStages = stages.filter((s) => s.response);
@@ -37,6 +40,7 @@ export class Runner {
     let response: JsonRpcResponse | undefined;
     let rejection: Rejection | undefined;
     let failure: unknown;
+    if (this.tracing) ctx.trace = this.tracing.request(ctx, req);
     try {
       for (const stage of this.requestStages) {
         const v: Verdict = await this.time(ctx, stage, () => stage.request!(ctx, msg));
@@ -45,9 +49,15 @@ export class Runner {
           break;
         }
         if (v.kind === 'replace' && 'method' in v.message) msg = v.message as JsonRpcRequest;
+        else if (v.kind === 'replace') {
+          // A stage answered the call itself (a released quarantined result): nothing is forwarded,
+          // the response stages still run.
+          response = v.message as JsonRpcResponse;
+          break;
+        }
       }
       if (!rejection) {
-        const fwd = await forward(msg);
+        const fwd = response ? { response } : await forward(msg);
         if ('rejection' in fwd) rejection = fwd.rejection;
         else response = fwd.response;
         for (const stage of rejection ? [] : this.responseStages) {
@@ -75,6 +85,7 @@ export class Runner {
     if (extra?.reason !== undefined) e.reason = extra.reason;
     if (extra?.detail !== undefined) e.detail = extra.detail;
     if (extra?.requestId !== undefined) e.requestId = extra.requestId;
+    if (this.tracing) this.tracing.message(ctx, e);
     // Notifications are not held back: a durable sink counts and logs a record it cannot write.
     void this.audit.append(e);
   }
@@ -85,12 +96,14 @@ export class Runner {
 
   private async time(ctx: Ctx, stage: Stage, fn: () => Verdict | Promise<Verdict>): Promise<Verdict> {
     const t0 = performance.now();
+    const span = ctx.trace?.stage(stage.name);
     const r = fn();
     const v = r instanceof Promise ? await r : r;
     const rec: StageRecord = { stage: stage.name, verdict: v.kind, ms: round(performance.now() - t0) };
     if (v.kind === 'deny') rec.reason = v.rejection.rule ?? v.rejection.reason;
     if (v.kind === 'replace') rec.reason = v.note;
     ctx.stages.push(rec);
+    span?.end(rec);
     return v;
   }
 
@@ -153,8 +166,12 @@ export class Runner {
       if (durable) await durable;
     } catch {
       // Fail closed: a call whose record cannot be made durable gets this refusal, not its result.
-      return toRpcError(requestId, reject('audit_unavailable', 'the audit trail could not record this call, so its result is withheld'));
+      const refused = toRpcError(requestId, reject('audit_unavailable', 'the audit trail could not record this call, so its result is withheld'));
+      ctx.trace?.end({ ...e, outcome: 'failed', reason: 'audit_unavailable' }, refused);
+      return refused;
     }
+    // The span ends after the record is durable, so it covers what the agent waited for.
+    ctx.trace?.end(e, out);
     return out;
   }
 }
@@ -168,7 +185,7 @@ const EXCERPT_MAX = 256;
  * format escapes it, where the full secret detectors cost far more per call.
  */
 const TOKEN_LIKE = /[A-Za-z0-9+/_\-.=]{20,}/g;
-function redacted(text: string, max: number): string {
+export function redacted(text: string, max: number): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return cut.replace(TOKEN_LIKE, '[REDACTED]');
 }

@@ -4,6 +4,8 @@
  */
 import type { Rejection } from '../errors.js';
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { RemoteParent, RequestTrace } from '../telemetry/tracing.js';
+import type { AgentRequestChannel } from '../downstream/agent.js';
 
 export interface Principal {
   readonly subject: string;
@@ -48,6 +50,10 @@ export interface Ctx {
   /** Gateway-wide id of this message, for the audit record and logs. */
   readonly id: string;
   readonly traceId: string;
+  /** The agent's W3C trace context (validated; its trace id is traceId), when it sent one. */
+  readonly remoteParent?: RemoteParent | undefined;
+  /** This request's span, set by the runner when tracing is on; never set (and never paid for) when off. */
+  trace?: RequestTrace | undefined;
   readonly startedAt: number;
   readonly transport: 'http' | 'stdio';
   readonly era: Era;
@@ -74,7 +80,25 @@ export interface Ctx {
    * Set by a stage that allows the call only with a person's approval (a grant or a flow rule): the
    * approval stage, last in the request order, holds the call until it is decided.
    */
-  approvalRequired?: { readonly by: string; readonly reason: string } | undefined;
+  approvalRequired?: ApprovalRequirement | undefined;
+  /**
+   * The agent behind a request (its stream, cancellation signal and server→client requests), for a
+   * stage that must talk to it while it decides: the approval stage sends progress and may ask the user.
+   */
+  agent?: AgentRequestChannel | undefined;
+}
+
+/** Why a call needs a person's approval, and how the rule that asked wants it handled. */
+export interface ApprovalRequirement {
+  /** The rule that asked (a grant's config path or a flow rule's name). */
+  readonly by: string;
+  readonly reason: string;
+  /** How long to hold the call (default: approvals.defaultTimeoutMs). */
+  readonly timeoutMs?: number;
+  /** The user may consent through elicitation instead of an approver. */
+  readonly userConsent?: boolean;
+  /** Roles allowed to decide; empty or absent: any approver. */
+  readonly approvers?: readonly string[];
 }
 
 /** One content-check finding as the audit record keeps it: never the matched text itself. */
@@ -109,6 +133,12 @@ export interface Stage {
   readonly name: string;
   request?(ctx: Ctx, msg: JsonRpcRequest): Verdict | Promise<Verdict>;
   response?(ctx: Ctx, msg: JsonRpcResponse): Verdict | Promise<Verdict>;
+  /**
+   * A request the upstream sends to the agent during a call (sampling, elicitation): upstream text on
+   * its way to the agent's model or user. `replace` swaps the params; `deny` answers the upstream with
+   * an error and the agent is never asked.
+   */
+  serverRequest?(ctx: Ctx, req: JsonRpcRequest): Verdict | Promise<Verdict>;
   visible?(principal: Principal, entry: CatalogEntry): boolean;
 }
 

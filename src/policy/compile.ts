@@ -17,6 +17,8 @@ export interface Grant {
   when: Condition | undefined;
   whenSource: string | undefined;
   limits: AllowRule['limits'];
+  /** Set when calls this grant allows are held for a person's approval. */
+  approval: AllowRule['approval'];
 }
 
 interface Matchers {
@@ -58,7 +60,7 @@ export function compilePolicy(policy: Config['policy']): CompiledPolicy {
         return;
       }
     }
-    const grant: Grant = { id, role, when, whenSource: rule.when, limits: rule.limits };
+    const grant: Grant = { id, role, when, whenSource: rule.when, limits: rule.limits, approval: rule.approval };
     let byKind = index.get(rule.upstream);
     if (!byKind) index.set(rule.upstream, (byKind = {}));
     for (const [kind, field] of KINDS) {

@@ -15,6 +15,8 @@ export interface Decision {
   reason: string;
   failed: Array<{ rule: string; condition: string; error?: string }>;
   limits?: Grant['limits'];
+  /** The allowing grant holds the call for a person's approval. */
+  approval?: Grant['approval'];
   /** Set when the only thing missing is an OAuth scope: the agent can step up. */
   requiredScope?: string;
 }
@@ -74,5 +76,6 @@ export function decide(p: CompiledPolicy, principal: Principal, target: Target, 
   }
   const d: Decision = { allowed: true, rule: chosen.id, reason: 'granted', failed };
   if (chosen.limits !== undefined) d.limits = chosen.limits;
+  if (chosen.approval !== undefined) d.approval = chosen.approval;
   return d;
 }

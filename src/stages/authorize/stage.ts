@@ -29,6 +29,10 @@ export function authorizeStage(policy: CompiledPolicy): Stage {
       }
       ctx.allowedBy = d.rule;
       if (d.limits) ctx.limits = d.limits;
+      if (d.approval) {
+        const a = d.approval;
+        ctx.approvalRequired = { by: d.rule, reason: 'the grant requires approval', timeoutMs: a.timeoutMs, userConsent: a.userConsent, approvers: a.approvers };
+      }
       return PASS;
     },
     response(ctx: Ctx, msg: JsonRpcResponse): Verdict {
