@@ -139,13 +139,17 @@ export function admitAddress(addr: IpAddress, allow: AddressAllowance): Admissio
   const cls = classifyAddress(addr);
   const shown = addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
   if (allow.loopbackOnly) {
-    return cls === 'loopback' ? { ok: true, cls } : { ok: false, cls, message: `plain http reaches only loopback addresses, and ${shown} is ${cls}` };
+    return cls === 'loopback' ? { ok: true, cls } : { ok: false, cls, message: `plain http reaches only loopback addresses, and ${shown} is ${article(cls)}` };
   }
   if (cls === 'public') return { ok: true, cls };
   if (cls === 'loopback' && allow.loopback) return { ok: true, cls };
   if ((cls === 'private' || cls === 'link-local' || cls === 'unique-local' || cls === 'cgnat') && allow.privateNetwork) return { ok: true, cls };
   const how = HOW_TO_ALLOW[cls] ?? (cls === 'metadata' ? 'never allowed' : 'never allowed for an upstream');
-  return { ok: false, cls, message: `${shown} is a ${cls === 'metadata' ? 'cloud metadata' : cls} address (${how})` };
+  return { ok: false, cls, message: `${shown} is ${article(cls)} (${how})` };
+}
+
+function article(cls: AddressClass): string {
+  return `a ${cls === 'metadata' ? 'cloud metadata' : cls} address`;
 }
 
 /** Why a literal host is refused, for checks before any connection (config validation); undefined for names. */
