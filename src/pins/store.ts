@@ -106,6 +106,7 @@ export class PinStore {
       for (const r of rows) {
         let status = r.status;
         if (r.trustIfFirst) {
+          await tx.lock(`pins:${r.upstream}:${r.kind}:${r.name}`);
           const trusted = await tx.query(`SELECT 1 AS one FROM pins WHERE upstream = $1 AND kind = $2 AND name = $3 AND status = 'trusted'`, [r.upstream, r.kind, r.name]);
           status = trusted.length === 0 ? 'trusted' : 'pending';
         }

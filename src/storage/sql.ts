@@ -11,13 +11,22 @@ import type { StorageConfig } from '../config/schema.js';
 export type SqlValue = string | number | null;
 export type Row = Record<string, SqlValue>;
 
+export interface SqlTx {
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * Serialize this transaction with every other one that takes the same key, until it ends (a decision
+   * that reads before it writes, such as "trust if nothing is trusted yet", must not race a replica).
+   */
+  lock(key: string): Promise<void>;
+}
+
 export interface SqlDb {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for messages (never includes a password). */
   readonly where: string;
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** Run statements atomically: every query inside sees and commits one transaction. */
-  transaction<T>(fn: (tx: Pick<SqlDb, 'query'>) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
   /** Create tables once per process (idempotent DDL, statements separated by ';'). */
   migrate(ddl: string): Promise<void>;
   close(): Promise<void>;
@@ -41,32 +50,48 @@ export function openSqlite(path: string): SqlDb {
   } catch (err) {
     throw new StorageError(`${path}: cannot open the state database (${(err as Error).message})`);
   }
-  const toSqlite = (sql: string) => sql.replace(/\$\d+/g, '?');
-  const run = <T extends Row>(sql: string, params: readonly SqlValue[] = []): T[] => {
-    const stmt = db.prepare(toSqlite(sql));
-    return stmt.reader ? (stmt.all(...params) as T[]) : (stmt.run(...params), []);
+  // `$n` placeholders become positional `?`, with the values reordered (and repeated) to match.
+  const statements = new Map<string, { stmt: Database.Statement; order: number[] }>();
+  const prepare = (sql: string) => {
+    let hit = statements.get(sql);
+    if (!hit) {
+      const order: number[] = [];
+      const text = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+        order.push(Number(n) - 1);
+        return '?';
+      });
+      hit = { stmt: db.prepare(text), order };
+      if (statements.size < 500) statements.set(sql, hit);
+    }
+    return hit;
   };
-  let depth = 0;
+  const run = <T extends Row>(sql: string, params: readonly SqlValue[] = []): T[] => {
+    const { stmt, order } = prepare(sql);
+    const values = order.map((i) => params[i] ?? null);
+    return stmt.reader ? (stmt.all(...values) as T[]) : (stmt.run(...values), []);
+  };
+  // One connection per process: transactions are queued so two async ones never interleave on it;
+  // BEGIN IMMEDIATE makes each atomic against other processes (busy_timeout waits for them).
+  let queue: Promise<unknown> = Promise.resolve();
+  const tx: SqlTx = { query: async (sql, params) => run(sql, params), lock: async () => undefined };
   return {
     kind: 'sqlite',
     where: path,
     query: async (sql, params) => run(sql, params),
-    async transaction(fn) {
-      // better-sqlite3 is synchronous; one process holds one connection, so BEGIN IMMEDIATE … COMMIT
-      // around the awaited function is atomic against other processes (busy_timeout waits for them).
-      if (depth > 0) return fn({ query: async (sql, params) => run(sql, params) });
-      depth++;
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const out = await fn({ query: async (sql, params) => run(sql, params) });
-        db.exec('COMMIT');
-        return out;
-      } catch (err) {
-        db.exec('ROLLBACK');
-        throw err;
-      } finally {
-        depth--;
-      }
+    transaction<T>(fn: (t: SqlTx) => Promise<T>): Promise<T> {
+      const turn = queue.then(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const out = await fn(tx);
+          db.exec('COMMIT');
+          return out;
+        } catch (err) {
+          db.exec('ROLLBACK');
+          throw err;
+        }
+      });
+      queue = turn.catch(() => undefined);
+      return turn;
     },
     async migrate(ddl) {
       db.exec(ddl);
@@ -106,7 +131,10 @@ async function openPostgres(url: string, schema: string): Promise<SqlDb> {
       withClient(async (c) => {
         await c.query('BEGIN');
         try {
-          const out = await fn({ query: (sql, params) => q(c, sql, params) });
+          const out = await fn({
+            query: (sql, params) => q(c, sql, params),
+            lock: async (key) => void (await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key])),
+          });
           await c.query('COMMIT');
           return out;
         } catch (err) {

@@ -39,6 +39,12 @@ function nextListChanged(client: V1Client): Promise<void> {
   return new Promise((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
 }
 
+/** A decision reaches a running gateway within its poll interval: the agent is told, and its list changes. */
+async function expectListEventually(client: V1Client, told: Promise<void>, expected: string[]): Promise<void> {
+  await told;
+  await waitFor(async () => JSON.stringify(await toolNames(client)) === JSON.stringify(expected), 5_000, `tools ${expected.join(', ')}`);
+}
+
 const gatewayConfig = (upstream: string, extra: Record<string, unknown> = {}) => ({
   upstreams: { wx: httpUpstream(upstream) },
   policy: { allow: [{ upstream: 'wx', tools: ['*'] }] },
@@ -101,8 +107,7 @@ describe('tool pinning on one gateway (embedded SQLite)', () => {
     const approved = await pins(gw.configPath, 'approve', '--upstream', 'wx', '--tool', 'weather', '--as', 'alice', '--reason', 'unit change reviewed');
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved: wx tool weather');
-    await approvedSignal;
-    expect(await toolNames(client)).toEqual(['wx__time', 'wx__weather']);
+    await expectListEventually(client, approvedSignal, ['wx__time', 'wx__weather']);
     expect(textOf(await client.callTool({ name: 'wx__weather', arguments: { city: 'Oslo' } }))).toBe('weather answered by variant changed');
     await waitFor(() => gw.audit().some((r) => r.kind === 'admin' && r.method === 'pins/approve' && (r.principal as { subject: string }).subject === 'alice'), 5_000, 'approval audited');
   });
@@ -147,8 +152,7 @@ describe('explicit approval mode', () => {
     expect(await toolNames(client)).toEqual([]);
     const signal = nextListChanged(client);
     expect((await pins(gw.configPath, 'approve', '--upstream', 'wx', '--tool', 'time', '--as', 'carol')).code).toBe(0);
-    await signal;
-    expect(await toolNames(client)).toEqual(['wx__time']);
+    await expectListEventually(client, signal, ['wx__time']);
   });
 });
 
@@ -186,8 +190,7 @@ describe.skipIf(!PG)('two gateways sharing PostgreSQL', () => {
     // Decided through replica A's config; replica B picks it up from the shared store.
     const approvedB = nextListChanged(cb);
     expect((await pins(a.configPath, 'approve', '--upstream', 'wx', '--tool', 'weather', '--as', 'alice')).code).toBe(0);
-    await approvedB;
-    expect(await toolNames(cb)).toEqual(['wx__time', 'wx__weather']);
+    await expectListEventually(cb, approvedB, ['wx__time', 'wx__weather']);
     expect(textOf(await cb.callTool({ name: 'wx__weather', arguments: { city: 'Rome' } }))).toBe('weather answered by variant changed');
     await waitFor(async () => (await toolNames(ca)).includes('wx__weather'), 5_000, 'replica A sees the approval');
   });
