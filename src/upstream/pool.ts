@@ -19,7 +19,15 @@ export interface PoolEvents {
   notification(upstream: string, connectionKey: string, n: JsonRpcNotification): void;
   health(upstream: string, connectionKey: string, up: boolean, reason?: string): void;
   log(level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>): void;
+  /**
+   * Every listing is shown here before it is served (tool pinning). `previous` is this connection's
+   * earlier listing when this is a re-list. A failure is logged; the listing is served anyway, and
+   * whatever could not be checked stays hidden (the check fails closed).
+   */
+  inspect?(upstream: string, next: Catalog, previous: Catalog | undefined, instructions: string | undefined): Promise<void>;
 }
+
+export type CatalogInspector = (next: Catalog, previous: Catalog | undefined, instructions: string | undefined) => Promise<void>;
 
 export class Connection {
   catalog: Catalog | undefined;
@@ -35,6 +43,7 @@ export class Connection {
     private readonly retry: Backoff = new Backoff(250, 30_000, 1_000_000),
     /** Called when a catalog that could not be read earlier has been read: agents should re-list. */
     private readonly recovered: () => void = () => undefined,
+    private readonly inspect: CatalogInspector = async () => undefined,
   ) {}
 
   private toolIndex: { of: Catalog; byName: Map<string, Params> } | undefined;
@@ -60,6 +69,10 @@ export class Connection {
     if (this.catalog) return this.catalog;
     this.loading ??= this.server()
       .then((s) => fetchCatalog(this.link, s, this.timeoutMs))
+      .then(async (c) => {
+        await this.inspect(c, undefined, this.link.server?.instructions);
+        return c;
+      })
       .then(
         (c) => {
           this.catalog = c;
@@ -116,7 +129,9 @@ export class Connection {
       if (JSON.stringify(before[k]) !== JSON.stringify(fresh[k])) changed.push(k);
     }
     // Merged onto the latest catalog, so concurrent refreshes of other kinds are not undone.
-    this.catalog = { ...(this.catalog ?? before), ...fresh };
+    const merged = { ...(this.catalog ?? before), ...fresh };
+    if (changed.length > 0) await this.inspect(merged, before, this.link.server?.instructions);
+    this.catalog = merged;
     return changed;
   }
 }
@@ -172,6 +187,13 @@ export class UpstreamPool {
         this.cfg.timeoutMs,
         new Backoff(this.cfg.restart.initialDelayMs, this.cfg.restart.maxDelayMs, this.cfg.restart.maxAttempts),
         () => this.events.listChanged(this.name, conn.key, ALL_KINDS),
+        async (next, previous, instructions) => {
+          try {
+            await this.events.inspect?.(this.name, next, previous, instructions);
+          } catch (err) {
+            this.events.log('error', 'could not check tool pins; unchecked definitions stay hidden', { upstream: this.name, error: err instanceof Error ? err.message : String(err) });
+          }
+        },
       );
       c = conn;
       this.connections.set(key, c);
