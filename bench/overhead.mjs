@@ -15,6 +15,7 @@
 //            --warmup N (1000)              warm-up calls per path and concurrency, per run
 //            --sessions N (1000; quick 200) idle sessions for the memory measurement
 //            --upstreams everything,lean  --audit none,log  --conc 1,16  --no-floor
+//                                           (--audit also takes auth: with a token per call, nopins: pinning off)
 //            --max-foreign CORES (0.25; quick 0 = off)  other jobs' CPU above which a slice is re-run
 //                                           (after waiting for quiet; at most 2 re-runs, 120 s of waiting per run)
 //            --cpu-prof DIR                 run the gateways under `node --cpu-prof` (see profile-summary.mjs)
@@ -96,7 +97,8 @@ const opts = {
 };
 for (const u of opts.upstreams) if (!UPSTREAM_LABEL[u]) die(`unknown upstream "${u}" (everything, lean)`);
 // `auth` is the gateway with audit none plus authentication: a built-in issuer token on every call.
-for (const a of opts.audits) if (!['none', 'log', 'file', 'memory', 'auth'].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory, auth)`);
+// `nopins` is the gateway with audit none and tool pinning off: against `none`, what pin checking costs.
+for (const a of opts.audits) if (!['none', 'log', 'file', 'memory', 'auth', 'nopins'].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory, auth, nopins)`);
 const positive = [opts.runs, opts.durationSec, opts.slices, opts.maxCalls, opts.warmupCalls, opts.sessions, ...opts.conc];
 if (!positive.every((n) => Number.isFinite(n) && n > 0) || !(opts.maxForeign >= 0) || opts.upstreams.length === 0) die('numeric options must be positive numbers');
 if (opts.compareMain && !existsSync(opts.compareMain)) die(`${opts.compareMain} is missing`);
@@ -232,7 +234,9 @@ async function startGateway(upstreamUrl, sink, tag, main = opts.gatewayMain) {
     policy: auth
       ? { roles: { bench: [{ upstream: 'up', tools: ['echo'], when: 'size(args.message) < 1000' }] }, tiers: { read: 'mcp:read' }, defaultTier: 'read' }
       : { allow: [{ upstream: 'up', tools: ['echo'] }] },
-    audit: sink === 'file' ? { sink, path: path.join(tmp, `audit-${tag}.jsonl`) } : { sink: auth ? 'none' : sink },
+    audit: sink === 'file' ? { sink, path: path.join(tmp, `audit-${tag}.jsonl`) } : { sink: auth || sink === 'nopins' ? 'none' : sink },
+    pins: { mode: sink === 'nopins' ? 'off' : 'tofu' },
+    storage: { path: path.join(tmp, `state-${tag}.db`) },
     admin: { enabled: false },
     log: { level: 'warn' },
     ...(auth ? { identity: { resource: 'http://127.0.0.1/mcp', builtin: { enabled: true, keyFile: path.join(tmp, `issuer-${tag}.key`) } } } : {}),
