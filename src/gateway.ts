@@ -25,6 +25,13 @@ import type { PinGuard } from './pins/guard.js';
 import { pinsStage, type DefinitionLookup } from './stages/pins/stage.js';
 import { ApprovalService } from './approvals/service.js';
 import { approvalStage } from './stages/approval/stage.js';
+import { contentStage } from './stages/content/stage.js';
+import { argumentsStage } from './stages/arguments/stage.js';
+import { quarantineStoreFor } from './quarantine/open.js';
+import { openState, type StateBackends } from './state/open.js';
+import { flowStageFor, needsState } from './stages/flow/build.js';
+import { rateLimitStageFor } from './stages/ratelimit/build.js';
+import { ConcurrencyLimits } from './stages/ratelimit/concurrency.js';
 
 /**
  * The request stages, in order. As stages arrive they slot in here, each where its comment says:
@@ -35,15 +42,28 @@ import { approvalStage } from './stages/approval/stage.js';
  *   approval          — last, so a person is asked only about calls that would otherwise pass.
  * Response stages run in the same array order on the way back.
  */
-export function buildStages(config: Config, audit?: AuditSink, pins?: { guard: PinGuard; lookup: DefinitionLookup }, approvals?: ApprovalService): Stage[] {
+export function buildStages(config: Config, audit?: AuditSink, pins?: { guard: PinGuard; lookup: DefinitionLookup }, approvals?: ApprovalService, state?: StateBackends): Stage[] {
   const stages: Stage[] = [];
   // A call that cannot be recorded must not reach an upstream (sync audit only). It recovers by itself:
   // its own denials are records the trail is asked to write.
   if (audit && isDurable(audit) && audit.mode === 'sync') stages.push(auditGate(audit));
   stages.push(authorizeStage(compilePolicy(config.policy)));
+  // Response-only (but for released quarantined results): right after authorize, so on the way back it
+  // screens results before any later stage (flow rules) reads the labels it sets.
+  stages.push(contentStage(config.content, { quarantine: quarantineStoreFor(config.storage) }));
   // Only definitions whose pin is trusted are listed or callable (after authorize: an unauthorized
   // caller learns nothing about what awaits approval).
   if (pins) stages.push(pinsStage(pins.guard, pins.lookup));
+  // Flow rules refine an allowed call (never grant one); then rate limits and budgets, after every
+  // stage that refuses a call on its merits, so a refused call spends no quota (test/e2e/ratelimit-order).
+  const shared = state ?? (needsState(config) ? openState({ ...config.storage, redis: undefined, postgres: undefined, path: ':memory:' }) : undefined);
+  const flow = shared && flowStageFor(config, shared);
+  if (flow) stages.push(flow);
+  const limits = shared && rateLimitStageFor(config, shared);
+  if (limits) stages.push(limits);
+  // Argument checks: before approval, so a person is never asked about a call that would leak.
+  const args = argumentsStage(config.content);
+  if (args) stages.push(args);
   // LAST: a person is asked only about calls every other stage lets through. Always present, so a call
   // that needs approval is refused (not let through) where no approvals service was given.
   stages.push(approvalStage(approvals));
@@ -95,6 +115,10 @@ export class Gateway implements MessageHandler {
   private readonly poolEvents: PoolEvents;
   /** Held calls and their decisions (the admin API and the approval stage share it). */
   readonly approvals: ApprovalService;
+  /** Calls in flight per upstream (per replica), held around the forward so every ending releases. */
+  private readonly concurrency = new ConcurrencyLimits();
+  /** Session history and counters, opened once (from the first config that needs them). */
+  private state: StateBackends | undefined;
 
   constructor(config: Config, private readonly deps: GatewayDeps) {
     this.poolEvents = {
@@ -123,6 +147,7 @@ export class Gateway implements MessageHandler {
    * retrying in the background (lists skip it meanwhile); it never holds the gateway back from serving.
    */
   async start(graceMs = 5000): Promise<void> {
+    const stateReady = this.state?.ready(graceMs);
     const warming = Promise.all(
       [...this.rt.pools.values()].map((p) =>
         p.warm().catch((err: unknown) => this.deps.log.warn({ upstream: p.name, error: err instanceof Error ? err.message : String(err) }, 'upstream not available at start')),
@@ -131,6 +156,7 @@ export class Gateway implements MessageHandler {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([warming, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
+    if (stateReady && !(await stateReady)) this.deps.log.error({ storage: this.state?.sessions.kind }, 'shared state not reachable: calls under flow rules, rate limits or budgets are refused until it is');
   }
 
   private build(config: Config, previous: Map<string, UpstreamPool>): Runtime {
@@ -140,7 +166,9 @@ export class Gateway implements MessageHandler {
       pools.set(name, old && JSON.stringify(old.cfg) === JSON.stringify(cfg) ? old : new UpstreamPool(name, cfg, this.poolEvents, this.deps.linkFactory ?? defaultLinkFactory));
     }
     const router = new Router(config.routing.separator, new Set(pools.keys()), config.routing.passthrough);
-    const stages = buildStages(config, this.deps.durableAudit ?? this.deps.audit, this.deps.pins && { guard: this.deps.pins, lookup: (ctx) => this.definitionFor(pools, ctx) }, this.approvals);
+    this.concurrency.configure(config.upstreams);
+    if (needsState(config)) this.state ??= openState(config.storage);
+    const stages = buildStages(config, this.deps.durableAudit ?? this.deps.audit, this.deps.pins && { guard: this.deps.pins, lookup: (ctx) => this.definitionFor(pools, ctx) }, this.approvals, this.state);
     return { config, pools, router, stages, runner: new Runner(stages, this.deps.audit, config.environment, config.audit.sink !== 'none', this.deps.tracing) };
   }
 
@@ -203,6 +231,7 @@ export class Gateway implements MessageHandler {
   async close(): Promise<void> {
     await Promise.allSettled([...this.rt.pools.values()].map((p) => p.close()));
     await this.approvals.close();
+    await this.state?.close();
     await this.deps.audit.close();
     await this.deps.tracing?.shutdown();
   }
@@ -247,7 +276,7 @@ export class Gateway implements MessageHandler {
     // Stages that talk to the agent while they decide (approval: progress, user consent) use this channel.
     const channel = this.audited(agent, ctx, rt.runner);
     ctx.agent = channel;
-    const out = rt.runner.run(ctx, req, (m) => this.dispatcher.forward(ctx, m, channel));
+    const out = rt.runner.run(ctx, req, (m) => this.concurrency.around(target?.upstream, () => this.dispatcher.forward(ctx, m, channel)));
     return agent.era === 'modern' ? out.then((r) => modernize(req.method, r)) : out;
   }
 

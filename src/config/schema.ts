@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { FINGERPRINT_FORMS, parseFingerprint } from '../upstream/admission/tls.js';
 import { NPM_EXACT_SPEC } from '../upstream/admission/npm-spec.js';
 import { literalAddressRefusal } from '../upstream/admission/address.js';
+import { ContentSchema, checkContentRefs } from '../stages/content/schema.js';
 
 const upstreamName = z
   .string()
@@ -447,6 +448,7 @@ export const ConfigSchema = z
     pins: PinsSchema.prefault({}).describe('Tool-definition pinning: a changed tool is hidden and refused until approved.'),
     storage: StorageSchema.prefault({}).describe('The storage port: where state every replica must share is kept.'),
     approvals: ApprovalsSchema.prefault({}).describe('Human approval of calls a grant or flow rule holds: notification, admin API, timing.'),
+    content: ContentSchema.prefault({}).describe('Content safety: what results may carry to the agent (schema, hidden text, secrets, PII, injection, size) and what arguments may carry out.'),
     log: LogSchema.prefault({}),
     telemetry: TelemetrySchema.prefault({}).describe('OpenTelemetry: traces and (optionally) audit records as logs, over OTLP/HTTP.'),
   });
@@ -485,6 +487,7 @@ export function crossCheck(raw: unknown): Array<{ path: string; message: string 
   checkRules(policy.allow, 'policy.allow');
   for (const [role, rules] of Object.entries(obj(policy.roles))) checkRules(rules, `policy.roles.${role}`);
   checkRules(policy.toolTiers, 'policy.toolTiers');
+  out.push(...checkContentRefs(root.content, names));
   checkRules(policy.labels, 'policy.labels');
   checkRules(policy.rateLimits, 'policy.rateLimits');
   const ruleNames = new Set<string>();

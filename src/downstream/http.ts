@@ -398,7 +398,7 @@ export class HttpDownstream {
         // Step-up: 403 with the scope needed, so the agent can ask for a token that carries it.
         stream.finish(response, 403, { 'www-authenticate': this.opts.authenticator.challenge(new AuthFailure('insufficient_scope', 'the call needs more scope', 403), this.metadataUrl(), scope) });
       } else {
-        stream.finish(response, who.era === 'modern' ? modernStatus(response) : 200);
+        stream.finish(response, who.era === 'modern' ? modernStatus(response) : 200, retryAfter(response));
       }
     } finally {
       res.off('close', onClose);
@@ -630,6 +630,12 @@ class LazyStream {
     }
     this.res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
   }
+}
+
+/** A rate-limited call also says when to retry in the HTTP way (Retry-After, whole seconds). */
+function retryAfter(r: JsonRpcResponse): http.OutgoingHttpHeaders | undefined {
+  if (!('error' in r) || !isPlainObject(r.error.data) || typeof r.error.data.retryAfterMs !== 'number') return undefined;
+  return { 'retry-after': String(Math.max(1, Math.ceil(r.error.data.retryAfterMs / 1000))) };
 }
 
 function insufficientScope(r: JsonRpcResponse): string | undefined {

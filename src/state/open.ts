@@ -1,0 +1,54 @@
+/**
+ * Where session history and counters live, chosen once per process from `storage`:
+ *   storage.redis     → both in Redis, shared by every replica (atomic scripts, one round trip each);
+ *   storage.postgres  → session history in PostgreSQL (shared); counters in process;
+ *   storage.path file → session history in the embedded SQLite file; counters in process;
+ *   ":memory:"        → both in process (one replica; the fast path).
+ * Counters without Redis are per process: with several replicas, configure Redis.
+ */
+import type { StorageConfig } from '../config/schema.js';
+import { openSql } from '../storage/sql.js';
+import { MemoryCounters, type Counters } from './counters.js';
+import { openRedis, redisReady } from './redis.js';
+import { RedisCounters } from './redis-counters.js';
+import { RedisSessionStore } from './redis-sessions.js';
+import { MemorySessionStore, type SessionStore } from './sessions.js';
+import { SqlSessionStore } from './sql-sessions.js';
+
+export interface StateBackends {
+  readonly sessions: SessionStore;
+  readonly counters: Counters;
+  /** Resolves once the shared store answers (bounded wait); false when it did not in time. */
+  ready(ms: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function openState(storage: StorageConfig): StateBackends {
+  if (storage.redis) {
+    const redis = openRedis(storage.redis);
+    return {
+      sessions: new RedisSessionStore(redis, storage.redis.prefix),
+      counters: new RedisCounters(redis, storage.redis.prefix),
+      ready: (ms) => redisReady(redis, ms),
+      close: async () => {
+        redis.disconnect();
+      },
+    };
+  }
+  const counters = new MemoryCounters();
+  if (!storage.postgres && storage.path === ':memory:') {
+    const sessions = new MemorySessionStore();
+    return { sessions, counters, ready: async () => true, close: () => sessions.close() };
+  }
+  const sessions = new SqlSessionStore(() => openSql(storage), storage.postgres ? 'postgres' : 'sqlite');
+  return {
+    sessions,
+    counters,
+    ready: (ms) =>
+      Promise.race([
+        sessions.load('-').then(() => true, () => false),
+        new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
+      ]),
+    close: () => sessions.close().catch(() => undefined),
+  };
+}

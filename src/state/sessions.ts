@@ -1,0 +1,64 @@
+/**
+ * The session-history port (`sessions.load / reserve / record`) and its in-process adapter. Every
+ * adapter applies a reservation atomically (check and take in one step), so concurrent calls of one
+ * session can never both slip under a `maxCalls` bound; `record` only adds (first writer wins per
+ * label), so it needs no check. State expires `ttlMs` after the session's last write.
+ */
+import { applyRecord, applyReserve, emptyState, type Outcome, type Reservation, type ReserveResult, type SessionState } from './session-state.js';
+
+export interface SessionStore {
+  readonly kind: 'memory' | 'sqlite' | 'postgres' | 'redis';
+  load(key: string): Promise<SessionState>;
+  reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult>;
+  record(key: string, o: Outcome, ttlMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One process's sessions in a Map: sound only when one gateway process serves them (no Redis and no
+ * shared database). Bounded: beyond `maxSessions` the least recently written session is dropped.
+ */
+export class MemorySessionStore implements SessionStore {
+  readonly kind = 'memory';
+  private readonly map = new Map<string, { state: SessionState; expires: number }>();
+
+  constructor(private readonly maxSessions = 100_000) {}
+
+  private get(key: string): SessionState | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    if (e.expires <= Date.now()) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return e.state;
+  }
+
+  private put(key: string, state: SessionState, ttlMs: number): void {
+    this.map.delete(key); // re-insert: Map order is then least recently written first
+    this.map.set(key, { state, expires: Date.now() + ttlMs });
+    if (this.map.size > this.maxSessions) this.map.delete(this.map.keys().next().value!);
+  }
+
+  async load(key: string): Promise<SessionState> {
+    // A copy: the caller evaluates rules on a snapshot, like it would with a remote store.
+    return structuredClone(this.get(key) ?? emptyState());
+  }
+
+  async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
+    const s = this.get(key) ?? emptyState();
+    const out = applyReserve(s, r);
+    if (out.ok) this.put(key, s, ttlMs);
+    return out;
+  }
+
+  async record(key: string, o: Outcome, ttlMs: number): Promise<void> {
+    const s = this.get(key) ?? emptyState();
+    applyRecord(s, o);
+    this.put(key, s, ttlMs);
+  }
+
+  async close(): Promise<void> {
+    this.map.clear();
+  }
+}

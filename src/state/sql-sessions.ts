@@ -1,0 +1,102 @@
+/**
+ * Session history in the SQL store (embedded SQLite, or PostgreSQL shared by replicas): one row per
+ * session holding its state as JSON and a version. Writes are compare-and-set on the version, retried
+ * on conflict, so two replicas updating one session never lose each other's step.
+ */
+import type { SqlDb } from '../storage/sql.js';
+import { applyRecord, applyReserve, parseState, type Outcome, type Reservation, type ReserveResult, type SessionState } from './session-state.js';
+import type { SessionStore } from './sessions.js';
+
+const DDL = `CREATE TABLE IF NOT EXISTS flow_sessions (
+  key TEXT PRIMARY KEY,
+  version BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS flow_sessions_expiry ON flow_sessions (expires_at)`;
+
+const MAX_ATTEMPTS = 20;
+const SWEEP_EVERY = 1000;
+
+export class SqlSessionStore implements SessionStore {
+  readonly kind: 'sqlite' | 'postgres';
+  private ready: Promise<SqlDb> | undefined;
+  private writes = 0;
+
+  /** The database is opened and its table created on first use; a failed open is retried by the next call. */
+  constructor(
+    private readonly openDb: () => Promise<SqlDb>,
+    kind: 'sqlite' | 'postgres',
+  ) {
+    this.kind = kind;
+  }
+
+  private open(): Promise<SqlDb> {
+    if (!this.ready) {
+      const p = this.openDb().then(async (db) => {
+        await db.migrate(DDL);
+        return db;
+      });
+      this.ready = p;
+      p.catch(() => {
+        if (this.ready === p) this.ready = undefined;
+      });
+    }
+    return this.ready;
+  }
+
+  private async read(key: string): Promise<{ version: number; state: SessionState }> {
+    const db = await this.open();
+    const rows = await db.query<{ version: number | string; state: string; expires_at: number | string }>('SELECT version, state, expires_at FROM flow_sessions WHERE key = $1', [key]);
+    const row = rows[0];
+    if (!row) return { version: 0, state: parseState(null) };
+    // An expired row keeps its version (the next write replaces it by compare-and-set) but reads as new.
+    return { version: Number(row.version), state: Number(row.expires_at) <= Date.now() ? parseState(null) : parseState(row.state) };
+  }
+
+  /** Compare-and-set: true when this write won. */
+  private async write(key: string, version: number, state: SessionState, ttlMs: number): Promise<boolean> {
+    const db = await this.open();
+    const text = JSON.stringify(state);
+    const expires = Date.now() + ttlMs;
+    const rows =
+      version === 0
+        ? await db.query('INSERT INTO flow_sessions (key, version, state, expires_at) VALUES ($1, 1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key', [key, text, expires])
+        : await db.query('UPDATE flow_sessions SET version = version + 1, state = $3, expires_at = $4 WHERE key = $1 AND version = $2 RETURNING key', [key, version, text, expires]);
+    if (++this.writes % SWEEP_EVERY === 0) await db.query('DELETE FROM flow_sessions WHERE expires_at < $1', [Date.now()]);
+    return rows.length > 0;
+  }
+
+  private async update<T>(key: string, ttlMs: number, step: (s: SessionState) => { write: boolean; out: T }): Promise<T> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const { version, state } = await this.read(key);
+      const { write, out } = step(state);
+      if (!write || (await this.write(key, version, state, ttlMs))) return out;
+    }
+    throw new Error(`session state of ${key.slice(0, 40)} kept changing under ${MAX_ATTEMPTS} attempts`);
+  }
+
+  async load(key: string): Promise<SessionState> {
+    return (await this.read(key)).state;
+  }
+
+  reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
+    return this.update(key, ttlMs, (s) => {
+      const out = applyReserve(s, r);
+      return { write: out.ok, out };
+    });
+  }
+
+  record(key: string, o: Outcome, ttlMs: number): Promise<void> {
+    return this.update(key, ttlMs, (s) => {
+      applyRecord(s, o);
+      return { write: true, out: undefined };
+    });
+  }
+
+  async close(): Promise<void> {
+    const ready = this.ready;
+    this.ready = undefined;
+    if (ready) await (await ready.catch(() => undefined))?.close();
+  }
+}
