@@ -15,6 +15,8 @@ import type { Connection, UpstreamPool } from './upstream/pool.js';
 import type { CatalogKind } from './upstream/catalog.js';
 import { paramHeaderMismatch, paramHeadersFor } from './protocol/param-headers.js';
 import { agentCredential } from './identity/credential.js';
+import { screenedAsk } from './stages/content/server-requests.js';
+import { formatTraceparent, withMetaTraceparent } from './telemetry/tracing.js';
 import { GATEWAY_INFO, LATEST_LEGACY_VERSION, META, MODERN_VERSION, SUPPORTED_LEGACY_VERSIONS, type CallOptions, type UpstreamReply } from './upstream/link.js';
 
 export interface DispatchView {
@@ -23,6 +25,8 @@ export interface DispatchView {
   readonly stages: readonly Stage[];
   readonly pageSize: number;
   readonly passthrough: string | undefined;
+  /** Whether an upstream's instructions may reach agents (their pin is trusted). */
+  readonly instructionsAllowed: (upstream: string, text: string) => boolean;
 }
 
 const LISTS: Record<string, { kind: CatalogKind; field: string; target: TargetKind }> = {
@@ -176,7 +180,8 @@ export class Dispatcher {
   private passthroughInstructions(): string | undefined {
     if (this.view.passthrough === undefined) return undefined;
     const pool = this.view.pools.get(this.view.passthrough);
-    return pool?.connection('shared').link.server?.instructions;
+    const text = pool?.connection('shared').link.server?.instructions;
+    return text !== undefined && this.view.instructionsAllowed(this.view.passthrough, text) ? text : undefined;
   }
 
   // ---- lists -------------------------------------------------------------------------------------
@@ -245,7 +250,7 @@ export class Dispatcher {
     if (resumed === null) return { rejection: reject('invalid_params', 'requestState is invalid, expired or belongs to another caller') };
 
     const conn = this.connectionFor(pool, agent);
-    const params = this.upstreamParams(req.method, req.params ?? {}, target, agent.session?.logLevel);
+    let params = this.upstreamParams(req.method, req.params ?? {}, target, agent.session?.logLevel);
     let server;
     try {
       server = await conn.server();
@@ -270,6 +275,14 @@ export class Dispatcher {
       clientCapabilities: agent.clientCapabilities,
       onNotification: (n) => agent.notify(n),
     };
+    // The upstream learns the trace (header on HTTP, `_meta` on both transports, SEP-414): our upstream
+    // span when tracing is on, otherwise the agent's own valid context passed on unchanged.
+    const up = ctx.trace?.upstream(target, req.method, pool.cfg);
+    const traceparent = up?.traceparent ?? (ctx.remoteParent && formatTraceparent(ctx.traceId, ctx.remoteParent.spanId, ctx.remoteParent.sampled));
+    if (traceparent !== undefined) {
+      opts.traceparent = traceparent;
+      params = withMetaTraceparent(params, traceparent);
+    }
 
     // A 2026-07-28 agent cannot take server→client requests: park the call and answer input_required.
     if (agent.era === 'modern' && server.era === 'legacy') {
@@ -279,26 +292,31 @@ export class Dispatcher {
       // is actually waiting on it, or when the parked call expires.
       parked.call = conn.link.request(req.method, params, { ...opts, signal: abort.signal, onServerRequest: (r) => this.enqueue(parked, r) });
       parked.call.catch(() => { /* settled through awaitParked, or dropped on expiry */ });
+      if (up) parked.call.then((r) => up.end(r), (err: unknown) => up.fail(err));
       return this.awaitParked(req, randomBytes(12).toString('base64url'), parked, agent);
     }
-    if (agent.ask) {
-      const ask = agent.ask;
+    // Upstream text on its way to the agent (sampling, elicitation) passes the content checks first.
+    const ask = agent.ask && screenedAsk(this.view.stages, ctx, agent.ask);
+    if (ask) {
       opts.onServerRequest = async (r) => ({ ...(await ask(r.method, r.params)), id: r.id }) as JsonRpcResponse;
     }
     try {
       let reply = await conn.link.request(req.method, params, opts);
       // A 2026-07-28 upstream asking for input, in front of a legacy agent: ask the agent, retry with the answers.
       for (let round = 0; server.era === 'modern' && agent.era === 'legacy' && reply.ok && reply.result.resultType === 'input_required'; round++) {
-        if (round >= MAX_INPUT_ROUNDS || !agent.ask) {
+        if (round >= MAX_INPUT_ROUNDS || !ask) {
+          up?.end(reply);
           return { rejection: reject('missing_capability', 'the upstream needs input this agent cannot provide') };
         }
-        const answers = await this.answerInputRequests(reply.result.inputRequests, agent.ask);
+        const answers = await this.answerInputRequests(reply.result.inputRequests, ask);
         const retry: Params = { ...params, inputResponses: answers };
         if (typeof reply.result.requestState === 'string') retry.requestState = reply.result.requestState;
         reply = await conn.link.request(req.method, retry, opts);
       }
+      up?.end(reply);
       return { response: this.toAgent(req, reply, target.upstream, router, agent) };
     } catch (err) {
+      up?.fail(err);
       return { rejection: failureToRejection(target.upstream, err) };
     }
   }

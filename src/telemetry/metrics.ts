@@ -20,6 +20,7 @@ export class Metrics {
   private readonly denials: Counter<'reason' | 'rule'>;
   private readonly latency: Histogram<'method' | 'upstream'>;
   private readonly stageLatency: Histogram<'stage'>;
+  private readonly findings: Counter<'check' | 'kind' | 'action'>;
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_process_' });
@@ -27,6 +28,7 @@ export class Metrics {
     this.denials = new Counter({ name: 'portcullis_denials_total', help: 'Refused messages by reason and rule', labelNames: ['reason', 'rule'], registers: [this.registry] });
     this.latency = new Histogram({ name: 'portcullis_request_duration_seconds', help: 'Request latency through the gateway, per method and upstream', labelNames: ['method', 'upstream'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
     this.stageLatency = new Histogram({ name: 'portcullis_stage_duration_seconds', help: 'Time spent in each pipeline stage', labelNames: ['stage'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+    this.findings = new Counter({ name: 'portcullis_content_findings_total', help: 'What the content checks found and did, by check (secrets, pii, injection, sanitize, output-schema, limits, arguments…), kind and action', labelNames: ['check', 'kind', 'action'], registers: [this.registry] });
     new Gauge({
       name: 'portcullis_upstream_up',
       help: '1 when the upstream connection is up',
@@ -62,6 +64,7 @@ export class Metrics {
     if (e.outcome === 'denied' || e.outcome === 'invalid') this.denials.inc({ reason: e.reason ?? 'unknown', rule: e.rule ?? '' });
     if (e.kind === 'request') this.latency.observe({ method, upstream }, e.latencyMs / 1000);
     for (const s of e.stages) this.stageLatency.observe({ stage: s.stage }, s.ms / 1000);
+    if (e.findings) for (const f of e.findings) this.findings.inc({ check: f.check, kind: f.kind, action: f.action }, f.count);
   }
 }
 
