@@ -8,7 +8,7 @@ import { formatProblems, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Gateway } from '../gateway.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
-import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT } from '../audit/sinks.js';
+import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT, trailOptions } from '../audit/sinks.js';
 import type { AuditSink } from '../pipeline/types.js';
 import { Authenticator } from '../identity/authenticator.js';
 import { openAuditTrail } from '../audit/trail.js';
@@ -17,6 +17,11 @@ import { AuditKeyError } from '../audit/keys.js';
 import { applyRetention } from '../audit/retention.js';
 import { isDurable, type DurableAuditSink } from '../audit/port.js';
 import { Metrics, withMetrics } from '../telemetry/metrics.js';
+import { startTracing } from '../telemetry/tracing.js';
+import { withOtelLogs } from '../telemetry/otel-logs.js';
+import { GATEWAY_INFO } from '../upstream/link.js';
+import { openPinGuard } from '../pins/open.js';
+import { StorageError } from '../storage/sql.js';
 
 
 export interface Running {
@@ -35,21 +40,12 @@ async function auditSink(config: Config, log: Logger): Promise<AuditSink> {
   const a = config.audit;
   switch (a.sink) {
     case 'sqlite':
-    case 'jsonl': {
+    case 'jsonl':
+    case 'postgres': {
       const alog = log.child({ component: 'audit' });
-      const sink = await openAuditTrail({
-        kind: a.sink,
-        path: a.path!,
-        mode: a.mode,
-        ...(a.fsync === undefined ? {} : { fsync: a.fsync }),
-        maxQueue: a.queue.max,
-        maxBatch: a.queue.batch,
-        flushMs: a.queue.flushMs,
-        checkpoint: a.checkpoint === false ? false : { key: a.checkpoint.key, every: a.checkpoint.every, intervalMs: a.checkpoint.intervalMs },
-        log: alog,
-        // Each logged checkpoint is an anchor outside the store: `audit verify --anchor SEQ:HASH`.
-        onCheckpoint: (cp) => alog.info({ checkpoint: { seq: cp.seq, hash: cp.hash, time: cp.time } }, 'audit checkpoint'),
-      });
+      const options = trailOptions(config, alog);
+      if (!options) throw new AuditTrailError(`audit.sink ${a.sink}: no location configured`);
+      const sink = await openAuditTrail(options);
       if (a.retention) scheduleRetention(sink, a.retention, alog);
       return sink;
     }
@@ -114,7 +110,31 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     },
     sessions: () => sessionCount(),
   });
-  const gateway: Gateway = new Gateway(config, { log, audit: withMetrics(audit, metrics), durableAudit: durable });
+  let gatewayRef: Gateway | undefined;
+  let pins: Awaited<ReturnType<typeof openPinGuard>>;
+  try {
+    pins = await openPinGuard(() => gatewayRef?.config ?? config, {
+      event: (e) => {
+        log[e.method === 'pins/first-use' ? 'debug' : 'warn']({ upstream: e.upstream, by: e.by }, `${e.method}: ${e.detail}`);
+        gatewayRef?.auditAdmin(e.method, `${e.upstream}: ${e.detail}`, e.by);
+      },
+      decision: () => gatewayRef?.relist(),
+      error: (err) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'could not read tool pins; the last known decisions stay in force'),
+    });
+  } catch (err) {
+    if (err instanceof StorageError) {
+      process.stderr.write(`portcullis: storage: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  // OpenTelemetry (process settings, applied at start): spans when tracing is on; each audit record also
+  // exported as a log record when a logs endpoint is set.
+  const tracing = await startTracing(config.telemetry.tracing, log, GATEWAY_INFO.version);
+  const logs = config.telemetry.logs;
+  const exported = logs ? await withOtelLogs(audit, logs, config.telemetry.tracing.serviceName, GATEWAY_INFO.version, log) : audit;
+  const gateway: Gateway = new Gateway(config, { log, audit: withMetrics(exported, metrics), durableAudit: durable, pins: pins?.guard, tracing });
+  gatewayRef = gateway;
   await gateway.start();
 
   let reloading: Promise<void> = Promise.resolve();
@@ -151,6 +171,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     void (async () => {
       for (const fn of hooks) await fn().catch(() => undefined);
       await gateway.close();
+      await pins?.close().catch(() => undefined);
       log.flush();
       process.exit(0);
     })();
