@@ -1,0 +1,105 @@
+// One contract for every session-history adapter: atomic bounded reservations (concurrent calls can
+// never overshoot a maxCalls bound), first-writer-wins labels, bounded history, expiry.
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemorySessionStore, type SessionStore } from '../../src/state/sessions.js';
+import { SqlSessionStore } from '../../src/state/sql-sessions.js';
+import { RedisSessionStore } from '../../src/state/redis-sessions.js';
+import { HISTORY_MAX, type Reservation } from '../../src/state/session-state.js';
+import { POSTGRES_URL, REDIS_URL, dropPostgresSchema, openSql, openSqlite, sleep, tempSqlite, testRedis, uniqueName } from './helpers.js';
+
+const TTL = 60_000;
+const call = (id: string, at = Date.now()) => ({ tool: 'mail__send', at, id });
+const reservation = (id: string, counts: Reservation['counts'], distinct: Reservation['distinct'] = []): Reservation => ({ call: call(id), counts, distinct });
+
+function contract(name: string, make: () => Promise<SessionStore>, cleanup: () => Promise<void>) {
+  describe(`session store: ${name}`, () => {
+    let store: SessionStore;
+    const key = () => uniqueName('sess');
+    afterAll(async () => {
+      await store?.close();
+      await cleanup();
+    });
+
+    it('opens', async () => {
+      store = await make();
+      expect((await store.load(key())).history).toEqual([]);
+    });
+
+    it('a bounded reservation is refused at the bound and leaves the state unchanged', async () => {
+      const k = key();
+      expect(await store.reserve(k, reservation('a-1', [{ rule: 'r', max: 2 }]), TTL)).toEqual({ ok: true });
+      expect(await store.reserve(k, reservation('a-2', [{ rule: 'r', max: 2 }]), TTL)).toEqual({ ok: true });
+      expect(await store.reserve(k, reservation('a-3', [{ rule: 'r', max: 2 }, { rule: 'other' }]), TTL)).toEqual({ ok: false, rule: 'r' });
+      const s = await store.load(k);
+      expect(s.counts.r).toEqual({ n: 2, last: expect.objectContaining({ id: 'a-2' }) });
+      expect(s.counts.other).toBeUndefined();
+      // Without a max the count simply grows.
+      expect(await store.reserve(k, reservation('a-4', [{ rule: 'r' }]), TTL)).toEqual({ ok: true });
+      expect((await store.load(k)).counts.r!.n).toBe(3);
+    });
+
+    it('concurrent reservations never overshoot the bound', async () => {
+      const k = key();
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.reserve(k, reservation(`c-${i}`, [{ rule: 'cap', max: 5 }]), TTL)));
+      expect(results.filter((r) => r.ok)).toHaveLength(5);
+      expect((await store.load(k)).counts.cap!.n).toBe(5);
+    });
+
+    it('distinct targets: known values pass, a new one past the bound is refused', async () => {
+      const k = key();
+      expect(await store.reserve(k, reservation('d-1', [], [{ rule: 'to', values: ['a', 'b'], max: 2 }]), TTL)).toEqual({ ok: true });
+      expect(await store.reserve(k, reservation('d-2', [], [{ rule: 'to', values: ['a'], max: 2 }]), TTL)).toEqual({ ok: true });
+      expect(await store.reserve(k, reservation('d-3', [], [{ rule: 'to', values: ['a', 'c'], max: 2 }]), TTL)).toEqual({ ok: false, rule: 'to' });
+      const s = await store.load(k);
+      expect(s.distinct.to!.values.sort()).toEqual(['a', 'b']);
+      expect(s.distinct.to!.last.id).toBe('d-2');
+    });
+
+    it('records labels (first call wins), requiresBefore marks and a bounded history', async () => {
+      const k = key();
+      await store.record(k, { entry: { ...call('r-1', 1000), labels: ['secret'] }, seen: [] }, TTL);
+      await store.record(k, { entry: { ...call('r-2', 2000), labels: ['secret', 'pii'], targets: { to: 'h1' } }, seen: ['needs-read'] }, TTL);
+      const s = await store.load(k);
+      expect(s.labels.secret).toEqual({ tool: 'mail__send', at: 1000, id: 'r-1' });
+      expect(s.labels.pii).toEqual({ tool: 'mail__send', at: 2000, id: 'r-2' });
+      expect(s.seen['needs-read']!.id).toBe('r-2');
+      expect(s.history.map((h) => h.id)).toEqual(['r-1', 'r-2']);
+      expect(s.history[1]!.targets).toEqual({ to: 'h1' });
+      for (let i = 0; i < HISTORY_MAX + 5; i++) await store.record(k, { entry: call(`h-${i}`), seen: [] }, TTL);
+      const after = await store.load(k);
+      expect(after.history).toHaveLength(HISTORY_MAX);
+      expect(after.history.at(-1)!.id).toBe(`h-${HISTORY_MAX + 4}`);
+      expect(after.labels.secret!.id).toBe('r-1'); // labels outlive the trimmed history
+    });
+
+    it('sessions are independent and expire after their ttl', async () => {
+      const a = key();
+      const b = key();
+      await store.record(a, { entry: { ...call('x-1'), labels: ['secret'] }, seen: [] }, 80);
+      expect((await store.load(b)).labels).toEqual({});
+      expect((await store.load(a)).labels.secret).toBeDefined();
+      await sleep(400);
+      expect((await store.load(a)).labels).toEqual({});
+      // A write after expiry starts afresh.
+      expect(await store.reserve(a, reservation('x-2', [{ rule: 'r', max: 1 }]), TTL)).toEqual({ ok: true });
+      expect((await store.load(a)).counts.r!.n).toBe(1);
+    });
+  });
+}
+
+contract('memory', async () => new MemorySessionStore(), async () => undefined);
+
+const sqlite = tempSqlite();
+contract('sqlite', async () => new SqlSessionStore(async () => openSqlite(sqlite.path), 'sqlite'), async () => sqlite.cleanup());
+
+describe.skipIf(!POSTGRES_URL)('postgres', () => {
+  const schema = uniqueName('pc_sessions');
+  contract('postgres', async () => new SqlSessionStore(() => openSql({ path: ':memory:', postgres: { url: POSTGRES_URL!, schema } }), 'postgres'), async () => {
+    if (POSTGRES_URL) await dropPostgresSchema(schema);
+  });
+});
+
+describe.skipIf(!REDIS_URL)('redis', () => {
+  const r = REDIS_URL ? testRedis() : undefined;
+  contract('redis', async () => (await r!.ready(), new RedisSessionStore(r!.redis, r!.prefix)), async () => r?.cleanup());
+});
