@@ -5,7 +5,7 @@
  */
 import type { AuditOutcome } from '../pipeline/types.js';
 import type { StoredRecord } from './chain.js';
-import { isMalformed, type TrailReader } from './store.js';
+import { eachRecord, isMalformed, type TrailReader } from './store.js';
 
 export interface SearchFilter {
   readonly principal?: string;
@@ -45,9 +45,9 @@ export function matches(r: StoredRecord, f: SearchFilter): boolean {
 }
 
 /** Matching records in trail order, at most `limit`; malformed entries are skipped here (verify reports them). */
-export function* search(reader: TrailReader, f: SearchFilter): Generator<StoredRecord> {
+export async function* search(reader: TrailReader, f: SearchFilter): AsyncGenerator<StoredRecord> {
   let n = 0;
-  for (const item of reader.records()) {
+  for await (const item of eachRecord(reader)) {
     if (n >= f.limit) return;
     if (isMalformed(item) || !matches(item, f)) continue;
     n++;

@@ -1,5 +1,5 @@
 /**
- * The storage ports of the trail. A backend (SQLite, JSONL; PostgreSQL by design) only stores and reads:
+ * The storage ports of the trail. A backend (SQLite, JSONL, PostgreSQL) only stores and reads:
  * chaining, signing, queueing and durability modes live once, in ChainedAuditSink, for every backend.
  */
 import type { AuditEvent } from '../pipeline/types.js';
@@ -24,13 +24,26 @@ export function isMalformed(item: ReadItem): item is Malformed {
   return 'malformed' in item;
 }
 
-/** Read side, for verify, search and export. Records come in storage order (SQLite: by seq; JSONL: file order). */
+/**
+ * Read side, for verify, search and export. Records come in storage order (SQLite and PostgreSQL: by seq;
+ * JSONL: file order). The embedded stores answer synchronously, a network store asynchronously; readers
+ * of the port await either.
+ */
 export interface TrailReader {
   readonly where: string;
-  records(fromSeq?: number): Iterable<ReadItem>;
-  checkpoints(): Checkpoint[];
-  cuts(): Cut[];
-  close(): void;
+  records(fromSeq?: number): Iterable<ReadItem> | AsyncIterable<ReadItem>;
+  checkpoints(): Checkpoint[] | Promise<Checkpoint[]>;
+  cuts(): Cut[] | Promise<Cut[]>;
+  close(): void | Promise<void>;
+}
+
+/** Iterate a reader's records whichever way it yields them. */
+export function eachRecord(reader: TrailReader, fromSeq?: number): AsyncIterable<ReadItem> {
+  const items = reader.records(fromSeq);
+  if (Symbol.asyncIterator in items) return items;
+  return (async function* () {
+    yield* items;
+  })();
 }
 
 /** What a writer finds when it opens a trail. */
@@ -48,7 +61,7 @@ export interface OpenState {
 /** Write side. Each `write` is one commit: all of it is stored, or none of it and it rejects. */
 export interface TrailBackend {
   readonly where: string;
-  open(window: number): OpenState;
+  open(window: number): OpenState | Promise<OpenState>;
   write(records: readonly SealedRecord[], checkpoints: readonly Checkpoint[]): Promise<void>;
   /** The hash of record `seq`, if stored (the anchor a retention cut carries). */
   hashAt(seq: number): Promise<string | undefined>;

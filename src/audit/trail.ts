@@ -13,12 +13,15 @@ import { trailEvent } from './notes.js';
 import { walk } from './verify.js';
 import { SqliteTrailBackend, SqliteTrailReader } from './sqlite.js';
 import { JsonlTrailBackend, JsonlTrailReader } from './jsonl.js';
+import { PostgresTrailBackend, type PostgresTrailOptions } from './postgres.js';
 
+/** The file-backed kinds; PostgreSQL is opened by URL (see PostgresTrail for its readers). */
 export type TrailKind = 'sqlite' | 'jsonl';
 
-export interface AuditTrailOptions {
-  readonly kind: TrailKind;
-  readonly path: string;
+/** Where a trail lives: a file, or a chain in a PostgreSQL schema. */
+export type TrailLocation = { readonly kind: TrailKind; readonly path: string } | { readonly kind: 'postgres'; readonly postgres: PostgresTrailOptions };
+
+export type AuditTrailOptions = TrailLocation & {
   readonly mode: DurabilityMode;
   /** Default: on in sync mode (a commit survives power loss), off in async mode (survives a process crash). */
   readonly fsync?: boolean;
@@ -31,8 +34,9 @@ export interface AuditTrailOptions {
   readonly onCheckpoint?: (cp: Checkpoint) => void;
   /** How many of the newest records are checked at open (from the last checkpoint on, at most this many). */
   readonly openWindow?: number;
+  /** How long a write waits for a lock held by someone else (SQLite busy_timeout, PostgreSQL lock_timeout). */
   readonly busyTimeoutMs?: number;
-}
+};
 
 export const TRAIL_DEFAULTS = { maxQueue: 10_000, maxBatch: 1024, flushMs: 10, every: 1000, intervalMs: 10_000, openWindow: 10_000 } as const;
 
@@ -57,10 +61,20 @@ export async function openAuditTrail(o: AuditTrailOptions): Promise<ChainedAudit
   const key = o.checkpoint === false ? undefined : typeof o.checkpoint.key === 'object' ? o.checkpoint.key : loadPrivateKey(o.checkpoint.key);
   const checkpoint = o.checkpoint === false || !key ? undefined : { every: o.checkpoint.every ?? d.every, intervalMs: o.checkpoint.intervalMs ?? d.intervalMs, key };
   const fsync = o.fsync ?? o.mode === 'sync';
-  const backend: TrailBackend = o.kind === 'jsonl' ? new JsonlTrailBackend(o.path, { fsync }) : new SqliteTrailBackend(o.path, { fsync, ...(o.busyTimeoutMs ? { busyTimeoutMs: o.busyTimeoutMs } : {}) });
+  const busy = o.busyTimeoutMs ? { busyTimeoutMs: o.busyTimeoutMs } : {};
+  const backend: TrailBackend =
+    o.kind === 'postgres'
+      ? await PostgresTrailBackend.connect({ ...o.postgres, fsync, ...(o.busyTimeoutMs ? { lockTimeoutMs: o.busyTimeoutMs } : {}) })
+      : o.kind === 'jsonl'
+        ? new JsonlTrailBackend(o.path, { fsync })
+        : new SqliteTrailBackend(o.path, { fsync, ...busy });
+  const where = backend.where;
   try {
-    const state = backend.open(o.openWindow ?? d.openWindow);
-    if (state.repaired) log.warn({ trail: o.path }, `audit trail repaired at open: ${state.repaired}`);
+    const state = await Promise.resolve().then(() => backend.open(o.openWindow ?? d.openWindow)).catch((err: unknown) => {
+      if (err instanceof AuditTrailError) throw err;
+      throw new AuditTrailError(`${where}: cannot read the newest records (${(err as Error).message})`);
+    });
+    if (state.repaired) log.warn({ trail: where }, `audit trail repaired at open: ${state.repaired}`);
     const first = state.tail[0];
     const fromStart = first === undefined || (!isMalformed(first) && first.seq === state.start.seq);
     const lc = state.lastCheckpoint;
@@ -68,9 +82,9 @@ export async function openAuditTrail(o: AuditTrailOptions): Promise<ChainedAudit
     const marks = lc && (first === undefined || isMalformed(first) || lc.seq >= first.seq) ? [lc] : [];
     // Signatures are left to `audit verify` (the key may have been rotated); hashes, links and the
     // last checkpoint's hash are checked here.
-    const w = walk(state.tail, fromStart ? state.start : undefined, marks, []);
+    const w = await walk(state.tail, fromStart ? state.start : undefined, marks, []);
     if (w.bad) {
-      throw new AuditTrailError(`${o.path}: the newest records do not verify (record ${w.bad.seq}: ${w.bad.reason}). Refusing to write to an altered or corrupt trail: run \`portcullis audit verify\`, then restore the file or move it aside.`);
+      throw new AuditTrailError(`${where}: the newest records do not verify (record ${w.bad.seq}: ${w.bad.reason}). Refusing to write to an altered or corrupt trail: run \`portcullis audit verify\`, then restore the file or move it aside.`);
     }
     let head = { seq: state.start.seq - 1, hash: state.start.prevHash, maxTimeMs: -Infinity };
     for (const r of state.tail) {
@@ -85,7 +99,7 @@ export async function openAuditTrail(o: AuditTrailOptions): Promise<ChainedAudit
       await sink.appendDurable(trailEvent('audit/open', { checkpointEvery: checkpoint?.every ?? 0, mode: o.mode, ...(key ? { keyId: keyId(key) } : {}) }));
     } catch (err) {
       await sink.close().catch(() => undefined);
-      throw new AuditTrailError(`${o.path}: cannot write the audit trail (${(err as Error).message})`);
+      throw new AuditTrailError(`${where}: cannot write the audit trail (${(err as Error).message})`);
     }
     return sink;
   } catch (err) {

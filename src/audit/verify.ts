@@ -44,17 +44,17 @@ export interface VerifyOptions {
   readonly anchor?: { seq: number; hash: string };
 }
 
-export function verify(reader: TrailReader, opts: VerifyOptions = {}): VerifyReport {
+export async function verify(reader: TrailReader, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const keys = opts.publicKeys ?? [];
-  const cuts = reader.cuts().sort((a, b) => b.fromSeq - a.fromSeq);
+  const cuts = (await reader.cuts()).sort((a, b) => b.fromSeq - a.fromSeq);
   const forged = keys.length > 0 ? cuts.find((c) => !keys.some((k) => cutSigned(c, k))) : undefined;
   const cut = cuts[0];
   const start = cut ? { seq: cut.fromSeq, prevHash: cut.prevHash } : { seq: 1, prevHash: GENESIS };
-  const marks: Mark[] = [...reader.checkpoints(), ...(opts.anchor ? [{ ...opts.anchor, time: '', signature: '', external: true }] : [])];
+  const marks: Mark[] = [...(await reader.checkpoints()), ...(opts.anchor ? [{ ...opts.anchor, time: '', signature: '', external: true }] : [])];
   const broken = marks.find((c) => !Number.isSafeInteger(c.seq) || c.seq < 1);
   if (broken) return { fromSeq: start.seq, lastSeq: 0, records: 0, checkpoints: 0, unsignedTail: 0, ok: false, signaturesChecked: keys.length > 0, bad: { seq: 0, kind: 'forged-checkpoint', reason: 'a checkpoint entry is not well formed' } };
   const inRange = marks.filter((c) => c.seq >= start.seq).sort((a, b) => a.seq - b.seq);
-  const w = walk(reader.records(start.seq), start, inRange, keys, cut?.auditSeq);
+  const w = await walk(reader.records(start.seq), start, inRange, keys, cut?.auditSeq);
   let bad = w.bad;
   if (forged) bad = { seq: forged.fromSeq, kind: 'forged-cut', reason: `the retention cut at seq ${forged.fromSeq} has an invalid signature` };
   else if (!bad && cut) bad = cutAnnounced(cut, w.seen);
@@ -82,23 +82,28 @@ interface Walked {
  * The walk itself. With `start` undefined it checks a window of the newest records (at open), trusting
  * the first one's link since what precedes it is not read. `marks` are sorted by seq.
  */
-export function walk(items: Iterable<ReadItem>, start: { seq: number; prevHash: string } | undefined, marks: readonly Mark[], keys: readonly KeyObject[], watchSeq?: number): Walked {
-  const it = items[Symbol.iterator]();
+export async function walk(items: Iterable<ReadItem> | AsyncIterable<ReadItem>, start: { seq: number; prevHash: string } | undefined, marks: readonly Mark[], keys: readonly KeyObject[], watchSeq?: number): Promise<Walked> {
+  const it: Iterator<ReadItem> | AsyncIterator<ReadItem> = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
   try {
-    return walkFrom(it, start, marks, keys, watchSeq);
+    return await walkFrom(it, start, marks, keys, watchSeq);
   } finally {
     // Stopping early must release the cursor (a SQLite statement stays busy until its iterator is closed).
-    it.return?.();
+    await it.return?.();
   }
 }
 
-function walkFrom(it: Iterator<ReadItem>, start: { seq: number; prevHash: string } | undefined, marks: readonly Mark[], keys: readonly KeyObject[], watchSeq?: number): Walked {
+async function walkFrom(it: Iterator<ReadItem> | AsyncIterator<ReadItem>, start: { seq: number; prevHash: string } | undefined, marks: readonly Mark[], keys: readonly KeyObject[], watchSeq?: number): Promise<Walked> {
   const forgedSig = (m: Mark): boolean => !m.external && keys.length > 0 && !keys.some((k) => checkpointSigned(m, k));
   let peeked: IteratorResult<ReadItem> | undefined;
-  const next = (): IteratorResult<ReadItem> => {
-    const r = peeked ?? it.next();
-    peeked = undefined;
-    return r;
+  // A sync iterator's result is used as is: awaiting only what is a promise keeps a 100k-record walk cheap.
+  const next = async (): Promise<IteratorResult<ReadItem>> => {
+    if (peeked) {
+      const r = peeked;
+      peeked = undefined;
+      return r;
+    }
+    const r = it.next();
+    return r instanceof Promise ? await r : r;
   };
   let expected = start?.seq;
   let prev = start?.prevHash;
@@ -113,14 +118,14 @@ function walkFrom(it: Iterator<ReadItem>, start: { seq: number; prevHash: string
   const fail = (seq: number, kind: BadKind, reason: string): Walked => ({ bad: { seq, kind, reason }, seen, summary: summary() });
   const forgedAt = (m: Mark, why: string) => fail(m.seq, 'forged-checkpoint', `the checkpoint at seq ${m.seq} ${why}`);
   for (;;) {
-    const r = next();
+    const r = await next();
     if (r.done) break;
     const item = r.value;
     if (isMalformed(item)) return fail(item.seq ?? expected ?? 0, 'malformed', `${item.at}: ${item.malformed}`);
     if (expected === undefined || prev === undefined) [expected, prev, signedUpTo] = [item.seq, item.prevHash, item.seq - 1];
     if (item.seq < expected) return fail(item.seq, 'reordered', `record ${item.seq} appears again after record ${expected - 1}`);
     if (item.seq > expected) {
-      peeked = next();
+      peeked = await next();
       const moved = !peeked.done && !isMalformed(peeked.value) && peeked.value.seq === expected;
       return fail(expected, moved ? 'reordered' : 'deleted', moved ? `record ${expected} comes after record ${item.seq}` : `record ${expected} is missing (the next record is ${item.seq})`);
     }

@@ -22,9 +22,9 @@ describe('a large trail', () => {
     expect(sink.stats()).toMatchObject({ written: 100_000, lost: { overflow: 0, write: 0 } });
     const reader = openTrailReader(path);
     const t1 = performance.now();
-    const r = verify(reader, { publicKeys: [k.publicKey] });
+    const r = await verify(reader, { publicKeys: [k.publicKey] });
     const checked = performance.now() - t1;
-    reader.close();
+    await reader.close();
     rmSync(dir, { recursive: true, force: true });
     expect(r).toMatchObject({ ok: true, records: 100_000, unsignedTail: 0 });
     expect(r.checkpoints).toBeGreaterThanOrEqual(100);

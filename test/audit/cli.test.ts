@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAudit } from '../../src/cli/audit.js';
 import { openAuditTrail } from '../../src/audit/trail.js';
-import { cleanup, event, jsonlHarness, keys, load, sqliteHarness, tmp } from './helpers.js';
+import { cleanup, event, keys, load, saveSqlite, tmp } from './helpers.js';
 
 afterAll(cleanup);
 
@@ -29,9 +29,9 @@ describe('portcullis audit', () => {
     const ok = io();
     expect(await runAudit(['verify', '--db', db, `--key=${K.publicPem}`], ok.io)).toBe(0);
     expect(ok.out()).toMatch(/^intact: records 1\.\.32 \(32\); 4 checkpoints verified \(key [0-9a-f]{16}\), last at seq 32; 0 newer records/);
-    const t = load(db);
+    const t = await load(db);
     t.records[14] = { ...t.records[14]!, event: { ...t.records[14]!.event, outcome: 'allowed', rule: 'allow.9' } };
-    sqliteHarness.save(db, t);
+    saveSqlite(db, t);
     const bad = io();
     expect(await runAudit(['verify', '--db', db, `--key=${K.publicPem}`], bad.io)).toBe(1);
     expect(bad.out()).toMatch(/^TAMPERED: record 15 \(edited\): record 15 does not match its hash/);
@@ -84,8 +84,7 @@ describe('portcullis audit', () => {
     writeFileSync(join(dir, 'export.jsonl'), jsonl.out());
     const v = io();
     expect(await runAudit(['verify', '--db', join(dir, 'export.jsonl'), `--key=${K.publicPem}`], v.io)).toBe(0);
-    expect(load(join(dir, 'export.jsonl')).records).toEqual(load(db).records);
-    expect(jsonlHarness.name).toBe('jsonl');
+    expect((await load(join(dir, 'export.jsonl'))).records).toEqual((await load(db)).records);
   });
 
   it('keygen writes a private key (mode 600) and its public half, which verify accepts', async () => {
