@@ -108,6 +108,12 @@ describe('config validation of upstream URLs', () => {
     },
   );
 
+  it('localhost names are loopback before any lookup', () => {
+    expect(problems('https://localhost:8443/mcp')).toEqual([expect.stringContaining('loopback')]);
+    expect(problems('https://api.localhost/mcp')).toEqual([expect.stringContaining('loopback')]);
+    expect(problems('https://localhost:8443/mcp', ', allowLoopback: true')).toEqual([]);
+  });
+
   it('a metadata URL is refused even with allowPrivateNetwork', () => {
     expect(problems('https://169.254.169.254/latest', ', allowPrivateNetwork: true')).toEqual([expect.stringContaining('cloud metadata')]);
   });

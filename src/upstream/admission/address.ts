@@ -154,7 +154,9 @@ function article(cls: AddressClass): string {
 
 /** Why a literal host is refused, for checks before any connection (config validation); undefined for names. */
 export function literalAddressRefusal(host: string, allow: AddressAllowance): string | undefined {
-  const literal = parseIpLiteral(host);
+  // localhost and *.localhost are loopback by definition (RFC 6761): no need to wait for the resolver.
+  const lower = host.toLowerCase().replace(/\.$/, '');
+  const literal = lower === 'localhost' || lower.endsWith('.localhost') ? parseIpLiteral('127.0.0.1') : parseIpLiteral(host);
   if (!literal) return undefined;
   const verdict = admitAddress(literal, allow);
   return verdict.ok ? undefined : `refused by upstream admission: ${verdict.message}`;

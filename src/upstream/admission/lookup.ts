@@ -41,14 +41,15 @@ export async function resolveAdmitted(
     const ip = parseIpLiteral(a.address);
     if (!ip) return { ok: false, message: `${host} resolved to something that is not an address` };
     const verdict = admitAddress(ip, allow);
-    if (!verdict.ok) return { ok: false, message: `refused by upstream admission: ${host === a.address ? '' : `${host} resolves to `}${verdict.message}` };
+    if (!verdict.ok) return { ok: false, message: `refused by upstream admission: ${host === a.address ? '' : `${host}: `}${verdict.message}` };
   }
   return { ok: true, addresses };
 }
 
 export function admittingLookup(allow: AddressAllowance, resolve: Resolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
-    resolveAdmitted(hostname, allow, resolve, options.family === 4 || options.family === 6 ? options.family : 0).then(
+    const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
+    resolveAdmitted(hostname, allow, resolve, family).then(
       (r) => {
         // The refusal is an UpstreamFailure so the link reports this message rather than an errno.
         if (!r.ok) return callback(new UpstreamFailure('upstream_unavailable', r.message) as NodeJS.ErrnoException, '', 0);
