@@ -9,8 +9,10 @@ import { runKeys } from './keys.js';
 import { runPolicy } from './policy.js';
 import { runAudit } from './audit.js';
 import { runScan } from './scan.js';
+import { runWrap, runUnwrap } from './wrap.js';
 import { runApprovals } from './approvals.js';
 import { runPins } from './pins.js';
+import { runQuarantine } from './quarantine.js';
 
 const USAGE = `portcullis — an MCP security gateway
 
@@ -25,7 +27,9 @@ usage:
   portcullis audit verify|search|export|keygen --config FILE …   the tamper-evident audit trail
   portcullis approvals list|show|approve|deny --config FILE [ID] [--reason …] [--as NAME] [--session-wide]
   portcullis scan tools FILE.json [--json | --sarif]    scan tool definitions for poisoning (exit 1 if flagged)
+  portcullis scan clients|server …; portcullis wrap|unwrap --path FILE …   find shadow MCP servers; move a client's servers behind the gateway
   portcullis pins list|diff|approve|reject --config FILE [--upstream U] [--tool T]   review changed tool definitions
+  portcullis quarantine list|show|release|discard --config FILE [ID] [--as NAME]   results held as possible prompt injections
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -38,8 +42,11 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   policy: runPolicy,
   audit: (args) => runAudit(args),
   scan: runScan,
+  wrap: runWrap,
+  unwrap: runUnwrap,
   approvals: runApprovals,
   pins: runPins,
+  quarantine: runQuarantine,
 };
 
 async function main(argv: string[]): Promise<number> {

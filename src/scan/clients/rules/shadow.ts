@@ -3,15 +3,19 @@
  * server is routed when it launches `portcullis stdio` (directly, through npx, or as node + our
  * main.js), or when its URL is one of the gateway's own (from `--gateway URL` or the gateway config).
  */
+import { fileURLToPath } from 'node:url';
 import type { ServerEntry } from '../types.js';
 import { baseName, effectiveCommand } from './command.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1', '0.0.0.0', '[::]']);
 const OUR_MAIN = /(^|[\\/])portcullis[\\/]dist[\\/]cli[\\/]main\.js$/i;
 
-/** `portcullis`, `portcullis@1.2.3`, `/usr/local/bin/portcullis`, `…/portcullis/dist/cli/main.js`. */
+/** This installation's own entry point (what `wrap --command node …` writes), wherever it is checked out. */
+export const OWN_MAIN = fileURLToPath(new URL('../../../cli/main.js', import.meta.url));
+
+/** `portcullis`, `portcullis@1.2.3`, `/usr/local/bin/portcullis`, `…/portcullis/dist/cli/main.js`, this main.js. */
 function isOurProgram(token: string): boolean {
-  if (OUR_MAIN.test(token)) return true;
+  if (OUR_MAIN.test(token) || token === OWN_MAIN) return true;
   return /^portcullis(@[^/\\]+)?$/.test(baseName(token));
 }
 
