@@ -95,15 +95,11 @@ export async function walk(items: Iterable<ReadItem> | AsyncIterable<ReadItem>, 
 async function walkFrom(it: Iterator<ReadItem> | AsyncIterator<ReadItem>, start: { seq: number; prevHash: string } | undefined, marks: readonly Mark[], keys: readonly KeyObject[], watchSeq?: number): Promise<Walked> {
   const forgedSig = (m: Mark): boolean => !m.external && keys.length > 0 && !keys.some((k) => checkpointSigned(m, k));
   let peeked: IteratorResult<ReadItem> | undefined;
-  // A sync iterator's result is used as is: awaiting only what is a promise keeps a 100k-record walk cheap.
-  const next = async (): Promise<IteratorResult<ReadItem>> => {
-    if (peeked) {
-      const r = peeked;
-      peeked = undefined;
-      return r;
-    }
-    const r = it.next();
-    return r instanceof Promise ? await r : r;
+  // A sync iterator's result is used as is (no await per record): only a network reader's pages cost a tick.
+  const next = (): IteratorResult<ReadItem> | Promise<IteratorResult<ReadItem>> => {
+    const r = peeked ?? it.next();
+    peeked = undefined;
+    return r;
   };
   let expected = start?.seq;
   let prev = start?.prevHash;
@@ -118,14 +114,16 @@ async function walkFrom(it: Iterator<ReadItem> | AsyncIterator<ReadItem>, start:
   const fail = (seq: number, kind: BadKind, reason: string): Walked => ({ bad: { seq, kind, reason }, seen, summary: summary() });
   const forgedAt = (m: Mark, why: string) => fail(m.seq, 'forged-checkpoint', `the checkpoint at seq ${m.seq} ${why}`);
   for (;;) {
-    const r = await next();
+    let r = next();
+    if (r instanceof Promise) r = await r;
     if (r.done) break;
     const item = r.value;
     if (isMalformed(item)) return fail(item.seq ?? expected ?? 0, 'malformed', `${item.at}: ${item.malformed}`);
     if (expected === undefined || prev === undefined) [expected, prev, signedUpTo] = [item.seq, item.prevHash, item.seq - 1];
     if (item.seq < expected) return fail(item.seq, 'reordered', `record ${item.seq} appears again after record ${expected - 1}`);
     if (item.seq > expected) {
-      peeked = await next();
+      const p = next();
+      peeked = p instanceof Promise ? await p : p;
       const moved = !peeked.done && !isMalformed(peeked.value) && peeked.value.seq === expected;
       return fail(expected, moved ? 'reordered' : 'deleted', moved ? `record ${expected} comes after record ${item.seq}` : `record ${expected} is missing (the next record is ${item.seq})`);
     }
