@@ -19,11 +19,31 @@ function isOurProgram(token: string): boolean {
   return /^portcullis(@[^/\\]+)?$/.test(baseName(token));
 }
 
+const RUNTIMES = new Set(['node', 'bun', 'deno']);
+const RUNNERS = new Set(['npx', 'bunx']);
+const EXEC_VERBS: Record<string, readonly string[]> = { npm: ['exec', 'x'], pnpm: ['dlx', 'exec'], yarn: ['dlx'], bun: ['x'] };
+
+/** The first argument that is not a flag (flags of npx and node take no separate values here). */
+function firstPositional(args: readonly string[]): number {
+  return args.findIndex((a) => !a.startsWith('-'));
+}
+
+/**
+ * The gateway only when portcullis is the program that runs: `portcullis stdio`, `node …/main.js stdio`,
+ * or `npx [-y] portcullis[@v] stdio`. "portcullis stdio" anywhere else in the arguments (for example
+ * after another package) proves nothing and does not count.
+ */
 export function launchesGateway(entry: ServerEntry): boolean {
   if (entry.transport !== 'stdio' || entry.command === undefined) return false;
   const { program, args } = effectiveCommand(entry.command, entry.args);
-  const tokens = [program, ...args];
-  return tokens.some((t, i) => isOurProgram(t) && tokens[i + 1] === 'stdio');
+  const name = baseName(program);
+  if (isOurProgram(program)) return args[0] === 'stdio';
+  let rest: readonly string[] | undefined;
+  if (RUNTIMES.has(name) || RUNNERS.has(name)) rest = args;
+  else if (EXEC_VERBS[name]?.includes(args[0] ?? '')) rest = args.slice(1);
+  if (rest === undefined) return false;
+  const i = firstPositional(rest);
+  return i !== -1 && isOurProgram(rest[i]!) && rest[i + 1] === 'stdio';
 }
 
 function normalize(u: URL): string {
