@@ -22,12 +22,13 @@ export async function token(dir: string, subject: string, roles: string[]): Prom
 
 export const bearer = (t: string): Record<string, string> => ({ authorization: `Bearer ${t}` });
 
-/** initialize + initialized with a bearer token; returns the headers of every later request. */
-export async function session(url: string, tok: string): Promise<Record<string, string>> {
-  const init = await post(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'approval-e2e', version: '0' } } }, bearer(tok));
+/** initialize + initialized (with a bearer token when given); returns the headers of every later request. */
+export async function session(url: string, tok?: string): Promise<Record<string, string>> {
+  const auth = tok === undefined ? {} : bearer(tok);
+  const init = await post(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'approval-e2e', version: '0' } } }, auth);
   const sid = init.headers.get('mcp-session-id');
   if (init.status !== 200 || !sid) throw new Error(`initialize failed: ${init.status} ${init.text}`);
-  const headers = { ...bearer(tok), 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+  const headers = { ...auth, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
   await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
   return headers;
 }
