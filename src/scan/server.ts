@@ -73,7 +73,9 @@ export async function listServer(target: ServerTarget, timeoutMs: number): Promi
     if (err instanceof UpstreamFailure && err.reason === 'upstream_timeout') {
       return { ok: false, reason: 'timeout', message: `no complete answer within ${timeoutMs} ms (${err.message}); the server was stopped` };
     }
-    const message = err instanceof Error ? err.message : String(err);
+    let message = err instanceof Error ? err.message : String(err);
+    const spawnError = /^spawn (.*) (ENOENT|EACCES)$/.exec(message);
+    if (spawnError) message = `cannot start ${spawnError[1]}: ${spawnError[2] === 'ENOENT' ? 'no such program (check the command and PATH)' : 'permission denied'}`;
     return { ok: false, reason: 'failed', message, ...(stderr ? { stderr } : {}) };
   } finally {
     clearTimeout(timer);
