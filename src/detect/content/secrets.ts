@@ -72,8 +72,9 @@ interface CompiledAllow {
 
 interface CompiledRule {
   spec: SecretRuleSpec;
-  re: RE2JS;
-  allow: CompiledAllow[];
+  /** Compiled on the rule's first candidate window: ~200 RE2 programs cost seconds to compile up front. */
+  re: RE2JS | undefined;
+  allow: CompiledAllow[] | undefined;
   generic: boolean;
 }
 
@@ -135,12 +136,7 @@ class SecretEngine {
   private readonly globalAllow: CompiledAllow;
 
   constructor(specs: readonly SecretRuleSpec[], globalAllow: AllowSpec) {
-    this.rules = specs.map((spec) => ({
-      spec,
-      re: RE2JS.compile(spec.regex),
-      allow: [...(spec.allow ?? []), ...(EXTRA_ALLOW[spec.id] ?? [])].map(compileAllow),
-      generic: spec.id.startsWith('generic'),
-    }));
+    this.rules = specs.map((spec) => ({ spec, re: undefined, allow: undefined, generic: spec.id.startsWith('generic') }));
     this.globalAllow = compileAllow(globalAllow);
     const words: string[] = [];
     const index = new Map<string, number>();
@@ -295,6 +291,7 @@ class SecretEngine {
   /** Matches the rule in [ws, we); returns we, or where it stopped when the call budget ran out. */
   private matchWindow(text: string, rule: CompiledRule, ws: number, we: number, found: Array<SecretFinding & { generic: boolean }>, budget: { calls: number }): number {
     const sub = text.slice(ws, we);
+    rule.re ??= RE2JS.compile(rule.spec.regex);
     const m = rule.re.matcher(sub);
     let at = 0;
     for (;;) {
@@ -348,6 +345,7 @@ class SecretEngine {
       }
       return a.regexes.some((r) => r.matcher(target).find());
     };
+    rule.allow ??= [...(rule.spec.allow ?? []), ...(EXTRA_ALLOW[rule.spec.id] ?? [])].map(compileAllow);
     return test(this.globalAllow) || rule.allow.some(test);
   }
 }

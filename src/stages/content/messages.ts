@@ -39,8 +39,11 @@ function toolResult(result: Params, w: Walker): Params {
       else out.structuredContent = sc;
     }
   }
+  const notices: unknown[] = [];
+  if (w.structuredRemoved !== undefined) notices.push({ type: 'text', text: `[portcullis: the structured content of this result was removed: ${w.structuredRemoved}.]` });
   const notice = truncationNotice(w);
-  if (notice !== undefined) out = { ...out, content: [...(Array.isArray(out.content) ? out.content : []), { type: 'text', text: notice }] };
+  if (notice !== undefined) notices.push({ type: 'text', text: notice });
+  if (notices.length > 0) out = { ...out, content: [...(Array.isArray(out.content) ? out.content : []), ...notices] };
   return out;
 }
 

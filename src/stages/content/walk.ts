@@ -32,6 +32,8 @@ export class Walker {
   truncated = false;
   /** Items dropped by maxItems. */
   itemsWithheld = 0;
+  /** Why structured content was removed, when it was. */
+  structuredRemoved: string | undefined;
   private nodes = 0;
 
   constructor(
@@ -166,11 +168,14 @@ export class Walker {
     } catch (err) {
       if (!(err instanceof TooBig)) throw err;
       this.tally.add('structured', err.why, 'removed');
+      this.structuredRemoved = err.why === 'too-deep' ? `it is nested deeper than ${MAX_DEPTH} levels` : `it has more than ${MAX_NODES} values`;
       this.truncated = before;
       return undefined;
     }
     if (this.truncated) {
       this.tally.add('structured', 'size', 'removed');
+      this.structuredRemoved = `it does not fit in the limit of ${this.settings.maxBytes} bytes`;
+      this.truncated = before;
       return undefined;
     }
     this.truncated = before;
