@@ -243,6 +243,8 @@ export class Gateway implements MessageHandler {
       id: `${this.idPrefix}-${++this.seq}`,
       traceId: remote?.traceId ?? randomUUID().replace(/-/g, ''),
       remoteParent: remote,
+      // Present from the start, so every Ctx keeps one shape whether or not tracing sets it.
+      trace: undefined,
       startedAt: performance.now(),
       transport,
       era,
