@@ -3,7 +3,7 @@
  * `visible`; a call or prompt get is refused unless the definition the upstream currently lists for it
  * is trusted (so a tool changed after approval cannot be called under its old name).
  */
-import { reject } from '../../errors.js';
+import { reject, UpstreamFailure } from '../../errors.js';
 import type { Params } from '../../protocol/jsonrpc.js';
 import { PASS, type CatalogEntry, type Ctx, type Stage, type Verdict } from '../../pipeline/types.js';
 import type { PinGuard } from '../../pins/guard.js';
@@ -23,7 +23,14 @@ export function pinsStage(guard: PinGuard, lookup: DefinitionLookup): Stage {
     async request(ctx): Promise<Verdict> {
       const t = ctx.target;
       if (!t || (t.kind !== 'tool' && t.kind !== 'prompt') || !guard.enforced(t.upstream)) return PASS;
-      const def = t.kind === 'tool' && ctx.definition ? (ctx.definition as Params) : await lookup(ctx);
+      let def: Params | undefined;
+      try {
+        def = t.kind === 'tool' && ctx.definition ? (ctx.definition as Params) : await lookup(ctx);
+      } catch (err) {
+        // The upstream could not be listed: the same answer the call itself would have had.
+        if (err instanceof UpstreamFailure) return { kind: 'deny', rejection: err.toRejection(t.upstream) };
+        throw err;
+      }
       if (def && guard.allows(t.upstream, t.kind, def)) return PASS;
       const what = t.kind === 'tool' ? 'tool' : 'prompt';
       return {
