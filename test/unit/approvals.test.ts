@@ -99,3 +99,23 @@ describe('webhook signatures', () => {
     expect(verifyWebhook(secret, { timestamp: undefined, signature: sig }, body, 300, now)).toBe(false);
   });
 });
+
+describe('the approval stage', () => {
+  it('is the last request stage, so a person is asked only about calls every other stage lets through', async () => {
+    const { parseConfigText } = await import('../../src/config/load.js');
+    const { buildStages } = await import('../../src/gateway.js');
+    const r = parseConfigText('upstreams: { u: { stdio: { command: node } } }\npolicy:\n  allow: [{ upstream: u, tools: [t], approval: { timeoutMs: 1000 } }]\n');
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    const names = buildStages(r.config).filter((s) => s.request).map((s) => s.name);
+    expect(names.at(-1)).toBe('approval');
+  });
+
+  it('fails closed: without an approvals service a call that needs approval is denied, not let through', async () => {
+    const { approvalStage } = await import('../../src/stages/approval/stage.js');
+    const ctx = { target: { upstream: 'u', kind: 'tool', name: 't' }, approvalRequired: { by: 'policy.allow[0]', reason: 'the grant requires approval' }, principal: { subject: 'a', roles: [], scopes: [], authenticatedBy: 'anonymous' } };
+    const v = await approvalStage(undefined).request!(ctx as never, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'u__t' } });
+    expect(v).toMatchObject({ kind: 'deny', rejection: { reason: 'denied', rule: 'policy.allow[0]' } });
+    const free = await approvalStage(undefined).request!({ ...ctx, approvalRequired: undefined } as never, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'u__t' } });
+    expect(free.kind).toBe('pass');
+  });
+});
