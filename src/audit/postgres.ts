@@ -47,6 +47,8 @@ export interface PostgresWriterOptions extends PostgresTrailOptions {
   /** How long any query may take before the write fails and the sink reports the store down. */
   readonly queryTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
+  /** How long to wait at start for the chain's writer lock (default 2 s), for a predecessor that just died. */
+  readonly lockWaitMs?: number;
 }
 
 // BIGINT columns are read as float8: exact to 2^53, and a JS number rather than pg's string for int8.
@@ -244,10 +246,19 @@ export class PostgresTrailBackend implements TrailBackend {
     }, where);
   }
 
+  /**
+   * Take the chain's writer lock. A predecessor killed a moment ago (a crash, then a restart under the
+   * same name) still holds it until the server notices its connection is gone: wait a bounded while.
+   */
   private static async lock(c: pg.Client, o: PostgresWriterOptions, where: string): Promise<void> {
-    const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_NS, `${o.schema}:${o.chain}`]);
-    if (!r.rows[0]?.ok) {
-      throw new AuditTrailError(`${where}: another process is writing this chain (one writer per chain): give each replica its own audit.postgres.chain`);
+    const deadline = Date.now() + (o.lockWaitMs ?? 2000);
+    for (;;) {
+      const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_NS, `${o.schema}:${o.chain}`]);
+      if (r.rows[0]?.ok) return;
+      if (Date.now() >= deadline) {
+        throw new AuditTrailError(`${where}: another process is writing this chain (one writer per chain): give each replica its own audit.postgres.chain`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
