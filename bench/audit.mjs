@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Audit trail figures, against dist/ (run `npm run build` first). Prints, never asserts.
 //
-//   node bench/audit.mjs [--records 50000] [--samples 2000]
+//   node bench/audit.mjs [--sink sqlite|jsonl|postgres] [--records 50000] [--samples 2000]
 //
-// 1. throughput: records/s into SQLite with the chain and checkpoints (async mode; bar >= 20,000/s),
-//    and in sync mode with 64 appends in flight (group commit);
+// 1. throughput: records/s into the sink with the chain and checkpoints (async mode; bar for SQLite
+//    >= 20,000/s), and in sync mode with 64 appends in flight (group commit);
 // 2. latency per append: async (the call itself: what a request pays) and sync (until durable), p50/p99,
 //    sync both with fsync (power-loss durable) and without (process-crash durable).
+// --sink postgres writes to PORTCULLIS_TEST_POSTGRES_URL (or --pg-url), one chain per measurement in a
+// schema made for the run and dropped at the end; fsync there is synchronous_commit on/off.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +16,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openAuditTrail } from '../dist/audit/trail.js';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '50000' }, samples: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { records: { type: 'string', default: '50000' }, samples: { type: 'string', default: '2000' }, sink: { type: 'string', default: 'sqlite' }, 'pg-url': { type: 'string' } },
+});
 const RECORDS = Number(values.records);
 const SAMPLES = Number(values.samples);
+const SINK = values.sink;
+const PG_URL = values['pg-url'] ?? process.env.PORTCULLIS_TEST_POSTGRES_URL;
+if (!['sqlite', 'jsonl', 'postgres'].includes(SINK)) throw new Error(`--sink: sqlite, jsonl or postgres, not ${SINK}`);
+if (SINK === 'postgres' && !PG_URL) throw new Error('--sink postgres needs --pg-url or PORTCULLIS_TEST_POSTGRES_URL');
+const SCHEMA = `audit_bench_${process.pid}`;
 const key = generateKeyPairSync('ed25519').privateKey;
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-audit-bench-'));
 const quiet = { warn() {}, error() {} };
@@ -30,7 +39,9 @@ const event = (i) => ({
   result: { bytes: 1200, isError: false },
 });
 
-const open = (name, mode, extra = {}) => openAuditTrail({ kind: 'sqlite', path: join(dir, `${name}.db`), mode, checkpoint: { key, every: 1000 }, log: quiet, ...extra });
+const where = (name) =>
+  SINK === 'postgres' ? { kind: 'postgres', postgres: { url: PG_URL, schema: SCHEMA, chain: name } } : { kind: SINK, path: join(dir, `${name}.${SINK === 'jsonl' ? 'jsonl' : 'db'}`) };
+const open = (name, mode, extra = {}) => openAuditTrail({ ...where(name), mode, checkpoint: { key, every: 1000 }, log: quiet, ...extra });
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const us = (ms) => `${(ms * 1000).toFixed(1)} µs`;
 const tick = () => new Promise((r) => setImmediate(r));
@@ -90,10 +101,20 @@ async function latencySync(fsync, inFlight) {
   console.log(`sync append (fsync ${fsync ? 'on ' : 'off'}, ${String(inFlight).padStart(2)} in flight): p50 ${us(pct(xs, 50))}  p99 ${us(pct(xs, 99))}`);
 }
 
-console.log(`node ${process.version}; ${RECORDS} records for throughput, ${SAMPLES} samples for latency; checkpoint every 1000, Ed25519`);
-await throughputAsync();
-await throughputSync(true);
-await throughputSync(false);
-await latencyAsync();
-for (const fsync of [true, false]) for (const inFlight of [1, 16]) await latencySync(fsync, inFlight);
-rmSync(dir, { recursive: true, force: true });
+console.log(`node ${process.version}; sink ${SINK}; ${RECORDS} records for throughput, ${SAMPLES} samples for latency; checkpoint every 1000, Ed25519`);
+try {
+  await throughputAsync();
+  await throughputSync(true);
+  await throughputSync(false);
+  await latencyAsync();
+  for (const fsync of [true, false]) for (const inFlight of [1, 16]) await latencySync(fsync, inFlight);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  if (SINK === 'postgres') {
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    await c.end();
+  }
+}

@@ -98,7 +98,10 @@ const opts = {
 for (const u of opts.upstreams) if (!UPSTREAM_LABEL[u]) die(`unknown upstream "${u}" (everything, lean)`);
 // `auth` is the gateway with audit none plus authentication: a built-in issuer token on every call.
 // `nopins` is the gateway with audit none and tool pinning off: against `none`, what pin checking costs.
-for (const a of opts.audits) if (!['none', 'log', 'file', 'memory', 'auth', 'nopins'].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory, auth, nopins)`);
+// `sqlite-sync`, `sqlite-async` (and `postgres-sync`, `postgres-async` with PORTCULLIS_TEST_POSTGRES_URL): the
+// tamper-evident trail with signed checkpoints every 1000 records, in each durability mode.
+for (const a of opts.audits) if (!['none', 'log', 'file', 'memory', 'auth', 'nopins', 'sqlite-sync', 'sqlite-async', 'postgres-sync', 'postgres-async'].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory, auth, nopins, sqlite-sync, sqlite-async, postgres-sync, postgres-async)`);
+if (opts.audits.some((a) => a.startsWith('postgres-')) && !process.env.PORTCULLIS_TEST_POSTGRES_URL) die('the postgres-* audit sinks need PORTCULLIS_TEST_POSTGRES_URL');
 const positive = [opts.runs, opts.durationSec, opts.slices, opts.maxCalls, opts.warmupCalls, opts.sessions, ...opts.conc];
 if (!positive.every((n) => Number.isFinite(n) && n > 0) || !(opts.maxForeign >= 0) || opts.upstreams.length === 0) die('numeric options must be positive numbers');
 if (opts.compareMain && !existsSync(opts.compareMain)) die(`${opts.compareMain} is missing`);
@@ -199,6 +202,13 @@ async function cleanupAndExit(code) {
   cleaning = true;
   await Promise.all([...children].map((c) => stopChild(c))).catch(() => undefined);
   rmSync(tmp, { recursive: true, force: true });
+  if (opts.audits.some((a) => a.startsWith('postgres-'))) {
+    // The postgres-* trails' schema, dropped so the database does not fill up with runs.
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: process.env.PORTCULLIS_TEST_POSTGRES_URL });
+    await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS bench_${process.pid} CASCADE`)).catch(() => undefined);
+    await c.end().catch(() => undefined);
+  }
   process.exit(code);
 }
 process.on('SIGINT', () => void cleanupAndExit(130));
@@ -226,6 +236,17 @@ async function startUpstream(kind) {
   return { ...s, url: `http://127.0.0.1:${s.url}/mcp` };
 }
 
+/** The audit section for a tamper-evident trail: `sqlite-sync` etc.; each gateway its own file or schema. */
+function trailAudit(sink, tag) {
+  const [kind, mode] = sink.split('-');
+  const keyFile = path.join(tmp, `audit-${tag}.key`);
+  if (!existsSync(keyFile)) writeFileSync(keyFile, spawnSync(process.execPath, [opts.gatewayMain, 'audit', 'keygen'], { encoding: 'utf8' }).stdout.split('-----END PRIVATE KEY-----')[0] + '-----END PRIVATE KEY-----\n', { mode: 0o600 });
+  const where = kind === 'sqlite'
+    ? { sink: 'sqlite', path: path.join(tmp, `audit-${tag}.db`) }
+    : { sink: 'postgres', postgres: { url: process.env.PORTCULLIS_TEST_POSTGRES_URL, schema: `bench_${process.pid}`, chain: tag.replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 64) } };
+  return { ...where, mode, checkpoint: { key: keyFile, every: 1000 } };
+}
+
 async function startGateway(upstreamUrl, sink, tag, main = opts.gatewayMain) {
   const auth = sink === 'auth';
   const config = {
@@ -234,7 +255,7 @@ async function startGateway(upstreamUrl, sink, tag, main = opts.gatewayMain) {
     policy: auth
       ? { roles: { bench: [{ upstream: 'up', tools: ['echo'], when: 'size(args.message) < 1000' }] }, tiers: { read: 'mcp:read' }, defaultTier: 'read' }
       : { allow: [{ upstream: 'up', tools: ['echo'] }] },
-    audit: sink === 'file' ? { sink, path: path.join(tmp, `audit-${tag}.jsonl`) } : { sink: auth || sink === 'nopins' ? 'none' : sink },
+    audit: sink === 'file' ? { sink, path: path.join(tmp, `audit-${tag}.jsonl`) } : /^(sqlite|postgres)-/.test(sink) ? trailAudit(sink, tag) : { sink: auth || sink === 'nopins' ? 'none' : sink },
     pins: { mode: sink === 'nopins' ? 'off' : 'tofu' },
     storage: { path: path.join(tmp, `state-${tag}.db`) },
     admin: { enabled: false },
