@@ -3,6 +3,8 @@
  * poisoning. The file is a `tools/list` result (or its `tools` array), or `{"servers": {NAME: {tools,
  * prompts?, resourceTemplates?}}}` so cross-server shadowing and collisions are checked too. Exit code
  * 0 when nothing is flagged or blocked, 1 when something is (a CI gate), 2 for bad input.
+ * `scan clients` (MCP client configs on this machine) and `scan server` (one live server) live in
+ * src/scan/cli/; they keep the same exit-code contract.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { DEFAULT_OPTIONS, scanServers, type ScanOptions, type ServersInput } from '../detect/poisoning/index.js';

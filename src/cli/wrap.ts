@@ -202,7 +202,8 @@ export async function runUnwrap(args: string[]): Promise<number> {
   } else {
     // Someone edited the gateway config since (policy grants for the moved servers, most likely):
     // removing upstreams could leave rules that name them, so it is left for a person to tidy.
-    gatewayNote = `${record.gateway.path} changed since wrapping and was left as is; upstreams ${record.gateway.added.join(', ')} no longer serve this client`;
+    const why = gwUnchanged ? 'its backup is missing or was altered' : 'it changed since wrapping';
+    gatewayNote = `${record.gateway.path} was left as is (${why}); upstreams ${record.gateway.added.join(', ')} no longer serve this client`;
   }
   await unlink(recordPath(target.path)).catch(() => undefined);
   await unlink(record.client.backup).catch(() => undefined);
