@@ -99,8 +99,10 @@ for (const u of opts.upstreams) if (!UPSTREAM_LABEL[u]) die(`unknown upstream "$
 // `auth` is the gateway with audit none plus authentication: a built-in issuer token on every call.
 // `nopins` is the gateway with audit none and tool pinning off: against `none`, what pin checking costs.
 // `sqlite-sync`, `sqlite-async` (and `postgres-sync`, `postgres-async` with PORTCULLIS_TEST_POSTGRES_URL): the
-// tamper-evident trail with signed checkpoints every 1000 records, in each durability mode.
-for (const a of opts.audits) if (!['none', 'log', 'file', 'memory', 'auth', 'nopins', 'sqlite-sync', 'sqlite-async', 'postgres-sync', 'postgres-async'].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory, auth, nopins, sqlite-sync, sqlite-async, postgres-sync, postgres-async)`);
+// tamper-evident trail with signed checkpoints every 1000 records, in each durability mode; a `-nofsync`
+// suffix on a sync sink turns fsync off (durable against a process crash, not a power cut).
+const TRAILS = ['sqlite-sync', 'sqlite-sync-nofsync', 'sqlite-async', 'postgres-sync', 'postgres-sync-nofsync', 'postgres-async'];
+for (const a of opts.audits) if (!['none', 'log', 'file', 'memory', 'auth', 'nopins', ...TRAILS].includes(a)) die(`unknown audit sink "${a}" (none, log, file, memory, auth, nopins, ${TRAILS.join(', ')})`);
 if (opts.audits.some((a) => a.startsWith('postgres-')) && !process.env.PORTCULLIS_TEST_POSTGRES_URL) die('the postgres-* audit sinks need PORTCULLIS_TEST_POSTGRES_URL');
 const positive = [opts.runs, opts.durationSec, opts.slices, opts.maxCalls, opts.warmupCalls, opts.sessions, ...opts.conc];
 if (!positive.every((n) => Number.isFinite(n) && n > 0) || !(opts.maxForeign >= 0) || opts.upstreams.length === 0) die('numeric options must be positive numbers');
@@ -238,13 +240,13 @@ async function startUpstream(kind) {
 
 /** The audit section for a tamper-evident trail: `sqlite-sync` etc.; each gateway its own file or schema. */
 function trailAudit(sink, tag) {
-  const [kind, mode] = sink.split('-');
+  const [kind, mode, nofsync] = sink.split('-');
   const keyFile = path.join(tmp, `audit-${tag}.key`);
   if (!existsSync(keyFile)) writeFileSync(keyFile, spawnSync(process.execPath, [opts.gatewayMain, 'audit', 'keygen'], { encoding: 'utf8' }).stdout.split('-----END PRIVATE KEY-----')[0] + '-----END PRIVATE KEY-----\n', { mode: 0o600 });
   const where = kind === 'sqlite'
     ? { sink: 'sqlite', path: path.join(tmp, `audit-${tag}.db`) }
     : { sink: 'postgres', postgres: { url: process.env.PORTCULLIS_TEST_POSTGRES_URL, schema: `bench_${process.pid}`, chain: tag.replace(/[^A-Za-z0-9_.:-]/g, '-').slice(0, 64) } };
-  return { ...where, mode, checkpoint: { key: keyFile, every: 1000 } };
+  return { ...where, mode, ...(nofsync ? { fsync: false } : {}), checkpoint: { key: keyFile, every: 1000 } };
 }
 
 async function startGateway(upstreamUrl, sink, tag, main = opts.gatewayMain) {
