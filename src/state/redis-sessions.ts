@@ -1,7 +1,9 @@
 /**
- * Session history in Redis, shared by every replica: one JSON value per session, changed only by Lua
- * scripts so that checking a bound and taking it is one atomic step and one round trip. The scripts
- * mirror applyReserve / applyRecord in session-state.ts (the contract suite runs both).
+ * Session history in Redis, shared by every replica: per session, one small JSON value (labels,
+ * counters, requiresBefore marks) changed only by Lua scripts, so that checking a bound and taking it
+ * is one atomic step and one round trip, and a capped list of recent calls beside it (rules never read
+ * it, so it never travels on the hot path). The scripts mirror applyReserve / applyRecord in
+ * session-state.ts (the contract suite runs both).
  */
 import type { Redis } from 'ioredis';
 import { HISTORY_MAX, DISTINCT_MAX, parseState, type Outcome, type Reservation, type ReserveResult, type SessionState } from './session-state.js';
@@ -11,7 +13,7 @@ const PRELUDE = `
 local raw = redis.call('GET', KEYS[1])
 local s = {}
 if raw then s = cjson.decode(raw) end
-for _, f in ipairs({'labels', 'counts', 'distinct', 'seen', 'history'}) do
+for _, f in ipairs({'labels', 'counts', 'distinct', 'seen'}) do
   if type(s[f]) ~= 'table' then s[f] = {} end
 end
 local function has(list, v)
@@ -58,25 +60,26 @@ redis.call('SET', KEYS[1], cjson.encode(s), 'PX', ARGV[2])
 return nil
 `;
 
-/** ARGV: outcome JSON, ttl ms, history cap. */
+/** KEYS: state, history list. ARGV: outcome JSON, ttl ms, history cap, the history entry as JSON. */
 const RECORD = `${PRELUDE}
 local o = cjson.decode(ARGV[1])
 local e = o.entry
 local ref = { tool = e.tool, at = e.at, id = e.id }
+local changed = not raw
 if type(e.labels) == 'table' then
-  for _, l in ipairs(e.labels) do if s.labels[l] == nil then s.labels[l] = ref end end
+  for _, l in ipairs(e.labels) do if s.labels[l] == nil then s.labels[l] = ref; changed = true end end
 end
-for _, rule in ipairs(o.seen) do if s.seen[rule] == nil then s.seen[rule] = ref end end
-table.insert(s.history, e)
-local cap = tonumber(ARGV[3])
-while #s.history > cap do table.remove(s.history, 1) end
-redis.call('SET', KEYS[1], cjson.encode(s), 'PX', ARGV[2])
+for _, rule in ipairs(o.seen) do if s.seen[rule] == nil then s.seen[rule] = ref; changed = true end end
+if changed then redis.call('SET', KEYS[1], cjson.encode(s), 'PX', ARGV[2]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return nil
 `;
 
 interface FlowCommands {
   flowReserve(key: string, reservation: string, ttlMs: number, cap: number): Promise<string | null>;
-  flowRecord(key: string, outcome: string, ttlMs: number, cap: number): Promise<null>;
+  flowRecord(key: string, historyKey: string, outcome: string, ttlMs: number, cap: number, entry: string): Promise<null>;
 }
 
 export class RedisSessionStore implements SessionStore {
@@ -88,7 +91,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly prefix: string,
   ) {
     redis.defineCommand('flowReserve', { numberOfKeys: 1, lua: RESERVE });
-    redis.defineCommand('flowRecord', { numberOfKeys: 1, lua: RECORD });
+    redis.defineCommand('flowRecord', { numberOfKeys: 2, lua: RECORD });
     this.cmd = redis as unknown as FlowCommands;
   }
 
@@ -96,8 +99,12 @@ export class RedisSessionStore implements SessionStore {
     return `${this.prefix}flow:${k}`;
   }
 
-  async load(key: string): Promise<SessionState> {
-    return parseState(await this.redis.get(this.key(key)));
+  async load(key: string, withHistory = false): Promise<SessionState> {
+    if (!withHistory) return parseState(await this.redis.get(this.key(key)));
+    const [state, history] = await Promise.all([this.redis.get(this.key(key)), this.redis.lrange(`${this.key(key)}:h`, 0, -1)]);
+    const s = parseState(state);
+    s.history = history.map((h) => JSON.parse(h) as SessionState['history'][number]);
+    return s;
   }
 
   async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
@@ -106,7 +113,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async record(key: string, o: Outcome, ttlMs: number): Promise<void> {
-    await this.cmd.flowRecord(this.key(key), JSON.stringify(o), Math.ceil(ttlMs), HISTORY_MAX);
+    await this.cmd.flowRecord(this.key(key), `${this.key(key)}:h`, JSON.stringify(o), Math.ceil(ttlMs), HISTORY_MAX, JSON.stringify(o.entry));
   }
 
   async close(): Promise<void> {

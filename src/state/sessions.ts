@@ -8,7 +8,11 @@ import { applyRecord, applyReserve, emptyState, type Outcome, type Reservation, 
 
 export interface SessionStore {
   readonly kind: 'memory' | 'sqlite' | 'postgres' | 'redis';
-  load(key: string): Promise<SessionState>;
+  /**
+   * The session's state for evaluating rules: treat it as read-only. The recent-call history is
+   * included when asked for (stores that keep it apart skip it on the hot path).
+   */
+  load(key: string, withHistory?: boolean): Promise<SessionState>;
   reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult>;
   record(key: string, o: Outcome, ttlMs: number): Promise<void>;
   close(): Promise<void>;
@@ -41,8 +45,8 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async load(key: string): Promise<SessionState> {
-    // A copy: the caller evaluates rules on a snapshot, like it would with a remote store.
-    return structuredClone(this.get(key) ?? emptyState());
+    // The live object, not a copy: callers only read it, and a copy per call costs more than the rules.
+    return this.get(key) ?? emptyState();
   }
 
   async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {

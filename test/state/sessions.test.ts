@@ -22,7 +22,7 @@ function contract(name: string, make: () => Promise<SessionStore>, cleanup: () =
 
     it('opens', async () => {
       store = await make();
-      expect((await store.load(key())).history).toEqual([]);
+      expect((await store.load(key(), true)).history).toEqual([]);
     });
 
     it('a bounded reservation is refused at the bound and leaves the state unchanged', async () => {
@@ -59,14 +59,14 @@ function contract(name: string, make: () => Promise<SessionStore>, cleanup: () =
       const k = key();
       await store.record(k, { entry: { ...call('r-1', 1000), labels: ['secret'] }, seen: [] }, TTL);
       await store.record(k, { entry: { ...call('r-2', 2000), labels: ['secret', 'pii'], targets: { to: 'h1' } }, seen: ['needs-read'] }, TTL);
-      const s = await store.load(k);
+      const s = await store.load(k, true);
       expect(s.labels.secret).toEqual({ tool: 'mail__send', at: 1000, id: 'r-1' });
       expect(s.labels.pii).toEqual({ tool: 'mail__send', at: 2000, id: 'r-2' });
       expect(s.seen['needs-read']!.id).toBe('r-2');
       expect(s.history.map((h) => h.id)).toEqual(['r-1', 'r-2']);
       expect(s.history[1]!.targets).toEqual({ to: 'h1' });
       for (let i = 0; i < HISTORY_MAX + 5; i++) await store.record(k, { entry: call(`h-${i}`), seen: [] }, TTL);
-      const after = await store.load(k);
+      const after = await store.load(k, true);
       expect(after.history).toHaveLength(HISTORY_MAX);
       expect(after.history.at(-1)!.id).toBe(`h-${HISTORY_MAX + 4}`);
       expect(after.labels.secret!.id).toBe('r-1'); // labels outlive the trimmed history

@@ -74,12 +74,17 @@ export function flowStage(o: FlowOptions): Stage {
       if (labels.size > 0) entry.labels = [...labels];
       const targets = targetsOf(watched, argsOf.get(ctx));
       if (targets) entry.targets = targets;
+      const recording = o.store.record(sessionKeyOf(ctx), { entry, seen }, o.ttlMs);
+      if (labels.size === 0 && seen.length === 0) {
+        // Nothing a rule reads: the history line need not hold the result back.
+        recording.catch(() => undefined);
+        return PASS;
+      }
       try {
-        await o.store.record(sessionKeyOf(ctx), { entry, seen }, o.ttlMs);
+        await recording;
         return PASS;
       } catch (err) {
         // Withhold what the session read if the history cannot say it read it: a later egress would pass.
-        if (labels.size === 0 && seen.length === 0) return PASS;
         return { kind: 'deny', rejection: reject('state_unavailable', `session history unavailable (${o.store.kind}); the result is withheld because its labels could not be recorded`, STAGE_NAME, { cause: (err as Error).message.slice(0, 200) }) };
       }
     },
