@@ -1,19 +1,5 @@
 #!/usr/bin/env node
 /** `portcullis <command>`: one file per command; this one only dispatches. */
-import { runServe } from './serve.js';
-import { runStdio } from './stdio.js';
-import { runValidate } from './validate.js';
-import { runSchema } from './schema.js';
-import { runToken } from './token.js';
-import { runKeys } from './keys.js';
-import { runPolicy } from './policy.js';
-import { runAudit } from './audit.js';
-import { runScan } from './scan.js';
-import { runWrap, runUnwrap } from './wrap.js';
-import { runApprovals } from './approvals.js';
-import { runPins } from './pins.js';
-import { runQuarantine } from './quarantine.js';
-
 const USAGE = `portcullis — an MCP security gateway
 
 usage:
@@ -32,21 +18,24 @@ usage:
   portcullis quarantine list|show|release|discard --config FILE [ID] [--as NAME]   results held as possible prompt injections
 `;
 
-const commands: Record<string, (args: string[]) => Promise<number>> = {
-  serve: runServe,
-  stdio: runStdio,
-  validate: runValidate,
-  schema: runSchema,
-  token: runToken,
-  keys: runKeys,
-  policy: runPolicy,
-  audit: (args) => runAudit(args),
-  scan: runScan,
-  wrap: runWrap,
-  unwrap: runUnwrap,
-  approvals: runApprovals,
-  pins: runPins,
-  quarantine: runQuarantine,
+// Each command is imported when it runs: a CLI call loads only its own command's code (start-up of
+// `pins approve` or `approvals list` does not pay for the gateway, the detectors or the SDKs).
+type Command = (args: string[]) => Promise<number>;
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).runServe,
+  stdio: async () => (await import('./stdio.js')).runStdio,
+  validate: async () => (await import('./validate.js')).runValidate,
+  schema: async () => (await import('./schema.js')).runSchema,
+  token: async () => (await import('./token.js')).runToken,
+  keys: async () => (await import('./keys.js')).runKeys,
+  policy: async () => (await import('./policy.js')).runPolicy,
+  audit: async () => (await import('./audit.js')).runAudit,
+  scan: async () => (await import('./scan.js')).runScan,
+  wrap: async () => (await import('./wrap.js')).runWrap,
+  unwrap: async () => (await import('./wrap.js')).runUnwrap,
+  approvals: async () => (await import('./approvals.js')).runApprovals,
+  pins: async () => (await import('./pins.js')).runPins,
+  quarantine: async () => (await import('./quarantine.js')).runQuarantine,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -55,12 +44,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const run = commands[command];
-  if (!run) {
+  const load = commands[command];
+  if (!load) {
     process.stderr.write(`portcullis: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  return run(rest);
+  return (await load())(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -75,9 +75,11 @@ describe('runner', () => {
     expect(e.result).toMatchObject({ isError: false, bytes: JSON.stringify(result).length, sha256: createHash('sha256').update(JSON.stringify(result)).digest('hex') });
   });
 
-  it('the stage order is written once: authorization is the first stage', () => {
+  it('the stage order is written once: authorization first, approval last', () => {
     const r = parseConfigText('upstreams: { u: { stdio: { command: node } } }\n');
     if (!r.ok) throw new Error('config');
-    expect(buildStages(r.config).map((s) => s.name)).toEqual(['authorize']);
+    const names = buildStages(r.config).map((s) => s.name);
+    expect(names[0]).toBe('authorize');
+    expect(names.at(-1)).toBe('approval');
   });
 });
