@@ -124,6 +124,19 @@ function finish(span: Span, e: AuditEvent, out?: JsonRpcResponse): void {
   span.end();
 }
 
+/** server.address/port of an HTTP upstream, parsed once per URL rather than once per call. */
+const servers = new Map<string, { address: string; port: number }>();
+function serverOf(href: string): { address: string; port: number } {
+  let s = servers.get(href);
+  if (!s) {
+    const url = new URL(href);
+    s = { address: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) };
+    if (servers.size > 1000) servers.clear(); // upstream URLs come from the config: a handful, but never unbounded
+    servers.set(href, s);
+  }
+  return s;
+}
+
 /** One stage's span; ended with the stage's verdict. */
 export class StageTrace {
   constructor(private readonly span: Span) {}
@@ -193,11 +206,11 @@ export class RequestTrace {
     } else if (target.kind === 'prompt') a['gen_ai.prompt.name'] = target.name;
     else a['mcp.resource.uri'] = target.name;
     if (cfg.http) {
-      const url = new URL(cfg.http.url);
+      const server = serverOf(cfg.http.url);
       a['network.transport'] = 'tcp';
       a['network.protocol.name'] = 'http';
-      a['server.address'] = url.hostname;
-      a['server.port'] = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+      a['server.address'] = server.address;
+      a['server.port'] = server.port;
     } else a['network.transport'] = 'pipe';
     const name = target.kind === 'resource' ? method : `${method} ${target.name}`;
     return new UpstreamTrace(this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: a }, this.parent));
