@@ -177,6 +177,30 @@ describe('tracing on', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('spans still queued when the gateway stops are exported before it exits', async () => {
+    const late = await startOtlpReceiver();
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '600000'; // the batch timer never fires during this test
+    try {
+      const g = await startGateway({
+        upstreams: { echo: httpUpstream(echo.url) },
+        policy: { allow: [{ upstream: 'echo', tools: ['headers'] }] },
+        telemetry: { tracing: { enabled: true, endpoint: `${late.url}/v1/traces` } },
+      });
+      const s = await rawSession(g.url);
+      const traceId = hex(16);
+      await post(g.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo__headers', arguments: {} } }, { ...sessionHeaders(s), traceparent: `00-${traceId}-${hex(8)}-01` });
+      expect(late.spans().some((x) => x.traceId === traceId)).toBe(false);
+      await stopProc(g.proc, 15_000);
+      expect(late.spans().some((x) => x.traceId === traceId && x.kind === SERVER)).toBe(true);
+      expect(late.spans().some((x) => x.traceId === traceId && x.kind === CLIENT)).toBe(true);
+    } finally {
+      process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
+      await late.close();
+    }
+  });
+});
+
 describe('tracing off', () => {
   it('exports nothing, and passes the agent\'s own valid traceparent on unchanged', async () => {
     const quiet = await startOtlpReceiver();
