@@ -93,10 +93,13 @@ async function inProcess() {
     const passes = flags.quick ? 2 : 5;
     // interleave on/off in rounds so drift in machine load hits both alike
     const rounds = [];
-    for (let r = 0; r < 3; r++) rounds.push({ on: await timeRunner(on, slices1k, passes), off: await timeRunner(off, slices1k, passes) });
-    const pick = (k, f) => rounds.map((x) => x[k][f]).sort((a, b) => a - b)[1];
+    const nRounds = flags.quick ? 3 : 7;
+    for (let r = 0; r < nRounds; r++) rounds.push({ on: await timeRunner(on, slices1k, passes), off: await timeRunner(off, slices1k, passes) });
+    // median over rounds; the best round too, the figure least disturbed by other jobs on the machine
+    const pick = (k, f) => rounds.map((x) => x[k][f]).sort((a, b) => a - b)[Math.floor(nRounds / 2)];
+    const best = Math.min(...rounds.map((x) => x.on.median - x.off.median));
     const big = [];
-    for (let r = 0; r < (flags.quick ? 1 : 3); r++) {
+    for (let r = 0; r < (flags.quick ? 1 : 5); r++) {
       const onBig = await timeRunner(on, slices100k, 2);
       const offBig = await timeRunner(off, slices100k, 2);
       big.push((onBig.mean - offBig.mean) / 100);
@@ -106,10 +109,12 @@ async function inProcess() {
       onMedianUs: pick('on', 'median'),
       offMedianUs: pick('off', 'median'),
       costMedianUs: pick('on', 'median') - pick('off', 'median'),
+      costBestRoundUs: best,
       costMeanUs: pick('on', 'mean') - pick('off', 'mean'),
       onP95Us: pick('on', 'p95'),
       ratio: pick('on', 'median') / pick('off', 'median'),
       perKbUs: big[Math.floor(big.length / 2)],
+      perKbBestUs: big[0],
     };
   }
   return out;
@@ -209,7 +214,8 @@ if (flags.json) {
   for (const [name, r] of Object.entries(inproc)) {
     const bar1 = r.costMedianUs <= BARS.perResult1kUs ? 'PASS' : 'MISS';
     const barKb = r.perKbUs <= BARS.perKbUs ? 'PASS' : 'MISS';
-    console.log(`  ${name.padEnd(8)} 1 KB result: +${f(r.costMedianUs)} µs median (mean +${f(r.costMeanUs)}, p95 with stage ${f(r.onP95Us)}), ratio ${r.ratio.toFixed(1)}× of ${f(r.offMedianUs)} µs [bar ≤ ${BARS.perResult1kUs} µs: ${bar1}]; per KB (100 KB): ${f(r.perKbUs)} µs [bar ≤ ${BARS.perKbUs}: ${barKb}]`);
+    console.log(`  ${name.padEnd(8)} 1 KB result: +${f(r.costMedianUs)} µs median (best round +${f(r.costBestRoundUs)}, mean +${f(r.costMeanUs)}, p95 with stage ${f(r.onP95Us)}), ratio ${r.ratio.toFixed(1)}× of ${f(r.offMedianUs)} µs [bar ≤ ${BARS.perResult1kUs} µs: ${bar1}]`);
+    console.log(`  ${''.padEnd(8)} per KB (100 KB results): ${f(r.perKbUs)} µs (best round ${f(r.perKbBestUs)}) [bar ≤ ${BARS.perKbUs} µs: ${barKb}]`);
   }
   if (e2e && 'error' in e2e) console.log(`End to end: could not run (${e2e.error})`);
   else if (e2e) console.log(`End to end (gateway → lean upstream, echo of 1 KB, ${e2e.calls} calls each, interleaved): content off ${f(e2e.offMedianUs)} µs, full ${f(e2e.fullMedianUs)} µs median: +${f(e2e.addedUs)} µs, ratio ${e2e.ratio.toFixed(2)}×`);

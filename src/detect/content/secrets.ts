@@ -263,6 +263,7 @@ class SecretEngine {
             if (spec.valueRun === true) {
               if (ve - vs < spec.minRun) continue;
               if (spec.id.startsWith('generic') && !hasDigit(text, vs, ve)) continue;
+              if (spec.id === 'generic-api-key' && GENERIC_SHAPE && genericCannotMatch(text, vs, ve, spec.entropy)) continue;
               push(ks - 64, ve + 4, vs, ve);
             } else {
               const end = Math.min(n, ke + spec.reach);
@@ -276,6 +277,8 @@ class SecretEngine {
         case 'near': {
           const a = ke - spec.reach;
           const b = ks + spec.reach;
+          const required = REQUIRED_AFTER_KEYWORD[spec.id];
+          if (required && !required.every((re) => re.test(text.slice(ks, Math.min(n, b))))) break;
           if (longestRun(text, Math.max(0, a), Math.min(n, b)) >= spec.minRun) push(a, b, -1, -1);
           break;
         }
@@ -349,6 +352,47 @@ class SecretEngine {
     return test(this.globalAllow) || rule.allow.some(test);
   }
 }
+
+/**
+ * The generic rule dominates the cost of ordinary text (a window costs re2js milliseconds) and almost
+ * never matches there. When a candidate value is one run of [A-Za-z0-9_.=-] of at most 150 characters,
+ * not preceded by '=' and not opening with it, the regex's secret group can only be that whole run
+ * (greedy [\w.=-]{10,150}; the lead [\x60'"\s=]{0,5} cannot reach into it), so the rule's own later
+ * checks can be applied here: the run must be followed by the regex's terminator, and its entropy must
+ * exceed the rule's threshold. Otherwise the window cannot yield a finding and is not matched.
+ * Applied only while the generated regex has the shape this reasoning assumes (GENERIC_SHAPE).
+ */
+const GENERIC_SHAPE = SECRET_RULES.some(
+  (r) => r.id === 'generic-api-key' && r.regex.endsWith(String.raw`[\x60'"\s=]{0,5}([\w.=-]{10,150}|[a-z0-9][a-z0-9+/]{11,}={0,3})(?:[\x60'"\s;]|\\[nr]|$)`) && r.secretGroup === 0,
+);
+const GENERIC_VALUE = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.=-') GENERIC_VALUE[c.charCodeAt(0)] = 1;
+const GENERIC_END = new Uint8Array(128); // [\x60'"\s;] with RE2's \s = [\t\n\f\r ]
+for (const c of '`\'" \t\n\f\r;') GENERIC_END[c.charCodeAt(0)] = 1;
+
+function genericCannotMatch(text: string, vs: number, ve: number, entropy: number): boolean {
+  if (ve - vs > 150 || text.charCodeAt(vs) === 61 || (vs > 0 && text.charCodeAt(vs - 1) === 61)) return false;
+  for (let i = vs; i < ve; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || GENERIC_VALUE[c] !== 1) return false; // '+', '/' or '~': the other alternative may apply
+  }
+  if (ve < text.length) {
+    const t = text.charCodeAt(ve);
+    const escaped = t === 92 && (text.charCodeAt(ve + 1) === 110 || text.charCodeAt(ve + 1) === 114); // \n \r
+    if (!escaped && (t >= 128 || GENERIC_END[t] !== 1)) return true;
+  }
+  return entropy > 0 && shannonEntropy(text.slice(vs, ve)) <= entropy;
+}
+
+/**
+ * Literals the curl rules' regexes require after their keyword (an option flag, and for headers a header
+ * name): without them the whole-text window (several milliseconds of re2js) cannot match. Plain literal
+ * alternations: linear in native RegExp.
+ */
+const REQUIRED_AFTER_KEYWORD: Readonly<Record<string, readonly RegExp[]>> = {
+  'curl-auth-header': [/[ \t\n\r](?:-H|--header)/, /authorization:|key:|token:/i],
+  'curl-auth-user': [/[ \t\n\r](?:-u|--user)/],
+};
 
 function hasDigit(text: string, a: number, b: number): boolean {
   for (let i = a; i < b; i++) {
