@@ -33,8 +33,9 @@ describe('audit records as OpenTelemetry logs', () => {
     expect((await callTool(gw.url, sid, 41, 'legacy__tool_0')).json?.result).toBeDefined();
     expect((await callTool(gw.url, sid, 42, 'legacy__tool_1')).json?.error?.code).toBe(-32001);
 
-    const records = gw.audit().filter((r) => r.kind === 'request' && (r.requestId === 41 || r.requestId === 42));
-    expect(records).toHaveLength(2);
+    const ours = () => gw.audit().filter((r) => r.kind === 'request' && (r.requestId === 41 || r.requestId === 42));
+    await waitFor(() => ours().length === 2, 10_000, 'both records in the trail');
+    const records = ours();
     await waitFor(() => records.every((r) => receiver.logs().some((l) => (l.body as { id?: string })?.id === r.id)), 15_000, 'both records exported');
 
     for (const r of records) {
@@ -55,7 +56,9 @@ describe('audit records as OpenTelemetry logs', () => {
     const down = await startGateway(config(dead, { authorization: 'Bearer collector-sekrit-0042' }));
     const sid = await rawSession(down.url);
     for (let id = 1; id <= 3; id++) expect((await callTool(down.url, sid, id, 'legacy__tool_0')).json?.result).toBeDefined();
-    expect(down.audit().filter((r) => r.kind === 'request' && r.outcome === 'allowed')).toHaveLength(4); // initialize + 3 calls
+    // The file sink writes in the background: wait for the three call records rather than racing it.
+    const calls = () => down.audit().filter((r) => r.kind === 'request' && r.method === 'tools/call' && r.outcome === 'allowed');
+    await waitFor(() => calls().length === 3, 10_000, 'three call records in the trail');
     await waitFor(() => /audit log export failed/.test(down.proc.stderr()), 20_000, 'the export failure in the log');
     expect(down.proc.stderr()).not.toContain('collector-sekrit-0042');
   });

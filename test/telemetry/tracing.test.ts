@@ -35,10 +35,11 @@ async function traceOf(traceId: string, root: (s: ReceivedSpan) => boolean): Pro
   return receiver.spans().filter((s) => s.traceId === traceId);
 }
 
-function auditFor(requestId: number) {
-  const rec = gw.audit().find((r) => r.kind === 'request' && r.requestId === requestId);
-  expect(rec).toBeDefined();
-  return rec!;
+/** The call's audit record (the file sink writes in the background, so wait for it). */
+async function auditFor(requestId: number) {
+  const find = () => gw.audit().find((r) => r.kind === 'request' && r.requestId === requestId);
+  await waitFor(() => find() !== undefined, 10_000, `audit record of request ${requestId}`);
+  return find()!;
 }
 
 beforeAll(async () => {
@@ -83,7 +84,7 @@ describe('tracing on', () => {
     expect(typeof req.attributes['portcullis.rule']).toBe('string');
 
     // One child span per stage the audit record lists, in the same trace, under the request span.
-    const audit = auditFor(7);
+    const audit = await auditFor(7);
     expect(audit.traceId).toBe(traceId);
     const stageNames = (audit.stages as Array<{ stage: string }>).map((s) => `stage ${s.stage}`);
     expect(stageNames).toContain('stage authorize');
@@ -117,7 +118,7 @@ describe('tracing on', () => {
     expect(up.attributes['network.transport']).toBe('pipe');
     expect(upstreamMeta.traceparent).toBe(`00-${metaTrace}-${up.spanId}-01`);
     expect(upstreamMeta.tracestate).toBe('vendor=1');
-    expect(auditFor(8).traceId).toBe(metaTrace);
+    expect((await auditFor(8)).traceId).toBe(metaTrace);
   });
 
   it('a denied call: error status with the JSON-RPC code, the deciding stage span says deny, and no upstream span', async () => {
@@ -148,7 +149,7 @@ describe('tracing on', () => {
       expect(upstreamSaw['x-injected']).toBeUndefined();
       const m = TRACEPARENT.exec(upstreamSaw.traceparent ?? '');
       expect(m, `upstream traceparent for ${traceparent}`).not.toBeNull();
-      const traceId = auditFor(id).traceId as string;
+      const traceId = (await auditFor(id)).traceId as string;
       expect(m![1]).toBe(traceId);
       expect(traceparent.toLowerCase()).not.toContain(traceId);
       const req = (await traceOf(traceId, (s) => s.kind === SERVER)).find((s) => s.kind === SERVER)!;
