@@ -110,15 +110,16 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     },
     sessions: () => sessionCount(),
   });
-  let gatewayRef: Gateway | undefined;
+  // The pin guard is opened before the gateway exists; its callbacks reach the gateway through this.
+  const ref: { gateway?: Gateway } = {};
   let pins: Awaited<ReturnType<typeof openPinGuard>>;
   try {
-    pins = await openPinGuard(() => gatewayRef?.config ?? config, {
+    pins = await openPinGuard(() => ref.gateway?.config ?? config, {
       event: (e) => {
         log[e.method === 'pins/first-use' ? 'debug' : 'warn']({ upstream: e.upstream, by: e.by }, `${e.method}: ${e.detail}`);
-        gatewayRef?.auditAdmin(e.method, `${e.upstream}: ${e.detail}`, e.by);
+        ref.gateway?.auditAdmin(e.method, `${e.upstream}: ${e.detail}`, e.by);
       },
-      decision: () => gatewayRef?.relist(),
+      decision: () => ref.gateway?.relist(),
       error: (err) => log.error({ error: err instanceof Error ? err.message : String(err) }, 'could not read tool pins; the last known decisions stay in force'),
     });
   } catch (err) {
@@ -134,7 +135,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
   const logs = config.telemetry.logs;
   const exported = logs ? await withOtelLogs(audit, logs, config.telemetry.tracing.serviceName, GATEWAY_INFO.version, log) : audit;
   const gateway: Gateway = new Gateway(config, { log, audit: withMetrics(exported, metrics), durableAudit: durable, pins: pins?.guard, tracing });
-  gatewayRef = gateway;
+  ref.gateway = gateway;
   await gateway.start();
 
   let reloading: Promise<void> = Promise.resolve();
