@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AuditEvent } from '../../src/pipeline/types.js';
 import { GENESIS, recordHash, type Checkpoint, type Cut, type StoredRecord } from '../../src/audit/chain.js';
 import { eachRecord, isMalformed, type TrailReader } from '../../src/audit/store.js';
@@ -330,6 +331,40 @@ export function postgresHarness(url: string): Harness {
     },
   };
   return h;
+}
+
+/** A TCP hop in front of PostgreSQL that can drop every connection and refuse new ones: the database "down". */
+export async function cuttableProxy(target: URL): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  const server: Server = createServer((client) => {
+    if (refusing) return client.destroy();
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const url = new URL(target.toString());
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    cut: () => {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => {
+      refusing = false;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 /** sqlite and jsonl always; postgres when PORTCULLIS_TEST_POSTGRES_URL is set. */

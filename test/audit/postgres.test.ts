@@ -4,14 +4,13 @@
  * Runs only with PORTCULLIS_TEST_POSTGRES_URL; every schema made here is dropped at the end.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { openAuditTrail, type AuditTrailOptions } from '../../src/audit/trail.js';
 import { auditLocation } from '../../src/audit/sinks.js';
 import { runAudit } from '../../src/cli/audit.js';
 import { GatewayError } from '../../src/errors.js';
 import { ConfigSchema, crossCheck } from '../../src/config/schema.js';
-import { event, keys, PG_URL, recordingLog, uniqueSchema } from './helpers.js';
+import { cuttableProxy, event, keys, PG_URL, recordingLog, uniqueSchema } from './helpers.js';
 
 const K = keys();
 const schemas: string[] = [];
@@ -32,40 +31,6 @@ afterAll(async () => {
 function cli(args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
   return runAudit(args, { out: (s) => void out.push(s), err: (s) => void out.push(s) }).then((code) => ({ code, out: out.join('') }));
-}
-
-/** A TCP hop in front of PostgreSQL that can drop every connection and refuse new ones: the database "down". */
-async function cuttableProxy(target: URL): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let refusing = false;
-  const server: Server = createServer((client) => {
-    if (refusing) return client.destroy();
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const url = new URL(target.toString());
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
-    url: url.toString(),
-    cut: () => {
-      refusing = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore: () => {
-      refusing = false;
-    },
-    close: () => new Promise((r) => server.close(() => r())),
-  };
 }
 
 describe.skipIf(!PG_URL)('audit trail in PostgreSQL', () => {
