@@ -209,7 +209,18 @@ export class PostgresTrailBackend implements TrailBackend {
   private constructor(private readonly o: PostgresWriterOptions, client: pg.Client) {
     this.where = `${safeUrl(o.url)} schema ${o.schema} chain ${o.chain}`;
     this.s = q(o.schema);
-    this.client = client;
+    this.adopt(client);
+  }
+
+  /** Use this connection from now on; once it errors or ends, the next write replaces it. */
+  private adopt(c: pg.Client): void {
+    this.client = c;
+    this.broken = false;
+    const lost = () => {
+      if (this.client === c) this.broken = true;
+    };
+    c.on('error', lost);
+    c.on('end', lost);
   }
 
   /** Connect, create the tables if the schema has none, and take this chain's writer lock. */
@@ -300,8 +311,7 @@ export class PostgresTrailBackend implements TrailBackend {
       await c.end().catch(() => undefined);
       throw err;
     }
-    this.client = c;
-    this.broken = false;
+    this.adopt(c);
     return c;
   }
 
@@ -311,9 +321,11 @@ export class PostgresTrailBackend implements TrailBackend {
     try {
       return await c.query<T>(sql, params);
     } catch (err) {
-      // A statement the server refused (constraint, lock timeout) leaves the session usable; anything
-      // else (reset, timeout on our side) may not, so the connection is replaced.
-      if (typeof (err as { code?: unknown }).code !== 'string' || (err as { code: string }).code.startsWith('08')) this.broken = true;
+      // A statement the server refused (constraint, lock timeout) leaves the session usable; a connection
+      // error (08…), the server ending sessions (57P…) or a failure on our side (no SQLSTATE: reset, client
+      // timeout) may not, so the connection is replaced.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || code.startsWith('08') || code.startsWith('57P')) this.broken = true;
       throw err;
     }
   }
