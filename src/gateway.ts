@@ -34,11 +34,14 @@ import { rateLimitStageFor } from './stages/ratelimit/build.js';
 import { ConcurrencyLimits } from './stages/ratelimit/concurrency.js';
 
 /**
- * The request stages, in order. As stages arrive they slot in here, each where its comment says:
+ * The request stages, in order (each call below says why it sits where it does):
+ *   audit gate        — sync audit only: a call that cannot be recorded never starts;
  *   authorize (policy) — first, so nothing below ever spends effort or quota on a call that is not allowed;
- *   flow rules        — after authorize: sequence rules refine an allowed call, they never grant one;
+ *   content           — response-only: screens results before any later stage reads their labels;
+ *   pins              — only trusted tool definitions are listed or callable;
+ *   argument checks   — refuse possible exfiltration before it touches session history or quota;
+ *   flow rules        — sequence rules refine an allowed call, they never grant one;
  *   rate limits       — after every deny-stage, so a denied call spends no quota;
- *   argument checks   — before approval, so a person is never asked about a call that would leak;
  *   approval          — last, so a person is asked only about calls that would otherwise pass.
  * Response stages run in the same array order on the way back.
  */
@@ -54,6 +57,11 @@ export function buildStages(config: Config, audit?: AuditSink, pins?: { guard: P
   // Only definitions whose pin is trusted are listed or callable (after authorize: an unauthorized
   // caller learns nothing about what awaits approval).
   if (pins) stages.push(pinsStage(pins.guard, pins.lookup));
+  // Argument checks (possible exfiltration) refuse a call on its merits: before flow rules and rate
+  // limits, so a refused leak neither enters the session's history nor spends quota, and long before
+  // approval, so a person is never asked about a call that would leak.
+  const args = argumentsStage(config.content);
+  if (args) stages.push(args);
   // Flow rules refine an allowed call (never grant one); then rate limits and budgets, after every
   // stage that refuses a call on its merits, so a refused call spends no quota (test/e2e/ratelimit-order).
   const shared = state ?? (needsState(config) ? openState({ ...config.storage, redis: undefined, postgres: undefined, path: ':memory:' }) : undefined);
@@ -61,9 +69,6 @@ export function buildStages(config: Config, audit?: AuditSink, pins?: { guard: P
   if (flow) stages.push(flow);
   const limits = shared && rateLimitStageFor(config, shared);
   if (limits) stages.push(limits);
-  // Argument checks: before approval, so a person is never asked about a call that would leak.
-  const args = argumentsStage(config.content);
-  if (args) stages.push(args);
   // LAST: a person is asked only about calls every other stage lets through. Always present, so a call
   // that needs approval is refused (not let through) where no approvals service was given.
   stages.push(approvalStage(approvals));

@@ -50,6 +50,8 @@ export class PinGuard {
   /** (upstream, kind, name) → hash → status, mirrored from the store. */
   private known = new Map<string, Map<string, PinStatus>>();
   private epoch = -1;
+  /** Bumped by every local write, so a re-read that raced one is not allowed to undo it. */
+  private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   /** Names per upstream from the latest listing, to spot references to other servers' tools. */
@@ -142,6 +144,7 @@ export class PinGuard {
       const trustedGone = gone.filter((n) => [...(this.known.get(key(upstream, kind, n))?.values() ?? [])].includes('trusted'));
       if (trustedGone.length === 0) continue;
       await this.store.markRemoved(upstream, kind, trustedGone, at);
+      this.generation++;
       for (const n of trustedGone) {
         const versions = this.known.get(key(upstream, kind, n));
         for (const [h, s] of versions ?? []) if (s === 'trusted') versions!.set(h, 'removed');
@@ -162,6 +165,7 @@ export class PinGuard {
   }
 
   private remember(row: PinRow): void {
+    this.generation++;
     const k = key(row.upstream, row.kind, row.name);
     let versions = this.known.get(k);
     if (!versions) this.known.set(k, (versions = new Map()));
@@ -182,9 +186,19 @@ export class PinGuard {
 
   /** Re-read every pin when the epoch moved; audit decisions a person made since the last read. */
   private async refresh(announce: boolean): Promise<void> {
-    const epoch = await this.store.epoch();
-    if (epoch === this.epoch) return;
-    const rows = await this.store.list();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const generation = this.generation;
+      const epoch = await this.store.epoch();
+      if (epoch === this.epoch) return;
+      const rows = await this.store.list();
+      // A pin recorded here while the rows were read may be missing from them: read again.
+      if (this.generation !== generation) continue;
+      this.apply(rows, epoch, announce);
+      return;
+    }
+  }
+
+  private apply(rows: PinRow[], epoch: number, announce: boolean): void {
     const next = new Map<string, Map<string, PinStatus>>();
     let visibleChange = false;
     for (const row of rows) {
