@@ -108,7 +108,7 @@ export class PinGuard {
       const findings = (r?.findings ?? []).map((f) => ({ ruleId: f.ruleId, severity: f.severity, path: f.path, evidence: f.evidence, explanation: f.explanation }));
       fresh.push({ upstream, kind, name, hash: h, status: verdict, trustIfFirst: verdict === 'trusted', definition: canonical(pinnedPart(kind, def)), findings: JSON.stringify(findings), firstSeen: now });
     };
-    const foreign = this.foreignNames(upstream);
+    const foreign = this.foreignNames(upstream, siblings);
     const opts = this.opts.scan;
     for (const [field, kind] of KINDS) {
       for (const def of next[field]) {
@@ -153,9 +153,10 @@ export class PinGuard {
     }
   }
 
-  private foreignNames(upstream: string): Map<string, string> {
+  /** Other upstreams' tool names, except those this upstream defines itself (a name it owns is no reference). */
+  private foreignNames(upstream: string, own: ReadonlySet<string>): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [u, names] of this.toolNames) if (u !== upstream) for (const n of names) if (!out.has(n)) out.set(n, u);
+    for (const [u, names] of this.toolNames) if (u !== upstream) for (const n of names) if (!own.has(n) && !out.has(n)) out.set(n, u);
     return out;
   }
 
