@@ -13,6 +13,8 @@ export interface OpenNote {
   checkpointEvery: number;
   mode: 'sync' | 'async';
   keyId?: string;
+  /** Several writers in one store: the other chains' latest checkpoints as this writer found them. */
+  witness?: Readonly<Record<string, { seq: number; hash: string }>>;
 }
 
 export interface CutNote {

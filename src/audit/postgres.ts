@@ -18,6 +18,8 @@ export const CHAIN_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** The advisory-lock namespace (first key of the two-int form); the second is hashtext(schema:chain). */
 const LOCK_NS = 727_275;
 const PAGE = 2000;
+/** Chains witnessed in one open record, so the record stays small however many replicas came and went. */
+const MAX_WITNESS = 256;
 const COLUMNS = ['chain_id', 'seq', 'prev_hash', 'hash', 'skew_ms', 'event'];
 /** The schema as an SQL identifier (already checked against IDENT; quoted so reserved words work too). */
 const q = (schema: string) => `"${schema}"`;
@@ -184,6 +186,20 @@ export class PostgresTrail {
     return r.rows.map((x) => x.chain_id);
   }
 
+  /** A chain's open records (the ones that carry witnesses), by a text match the verified chain then vouches for. */
+  async openRecords(chain: string): Promise<ReadItem[]> {
+    const r = await this.client.query<RecordRow>(
+      `SELECT seq::float8 AS seq, prev_hash, hash, skew_ms::float8 AS skew_ms, event FROM ${this.schema}.audit_records WHERE chain_id = $1 AND event LIKE '%"method":"audit/open"%' ORDER BY seq`,
+      [chain],
+    );
+    return r.rows.map((x) => readRow(x, chain));
+  }
+
+  async hashAt(chain: string, seq: number): Promise<string | undefined> {
+    const r = await this.client.query<{ hash: string }>(`SELECT hash FROM ${this.schema}.audit_records WHERE chain_id = $1 AND seq = $2`, [chain, seq]);
+    return r.rows[0]?.hash;
+  }
+
   reader(chain: string): PostgresTrailReader {
     return new PostgresTrailReader(`${this.where} chain ${chain}`, this.client, this.schema, chain);
   }
@@ -229,10 +245,10 @@ export class PostgresTrailBackend implements TrailBackend {
     checkIdents(o, where);
     const client = await PostgresTrailBackend.session(o, where);
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(o.schema)}`);
-      // Replicas starting together: one creates the tables, the others wait and then find them.
+      // Replicas starting together: one creates the schema and tables, the others wait and then find them.
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NS, `${o.schema}:ddl`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(o.schema)}`);
       if ((await inspect(client, o.schema, where)) === 'absent') {
         await client.query(ddl(q(o.schema)));
         await client.query(`INSERT INTO ${q(o.schema)}.audit_format (format) VALUES ($1)`, [FORMAT]);
@@ -288,8 +304,15 @@ export class PostgresTrailBackend implements TrailBackend {
       [this.o.chain, from],
     );
     this.lastSeq = tailSeq;
+    // The other chains' latest checkpoints go into this chain's signed open record: a chain later deleted
+    // or truncated together with its checkpoints is then contradicted by another chain (see witness.ts).
+    const seen = await c.query<{ chain_id: string; seq: number; hash: string }>(
+      `SELECT DISTINCT ON (chain_id) chain_id, seq::float8 AS seq, hash FROM ${this.s}.audit_checkpoints WHERE chain_id <> $1 ORDER BY chain_id, seq DESC LIMIT ${MAX_WITNESS}`,
+      [this.o.chain],
+    );
+    const witness = Object.fromEntries(seen.rows.map((r) => [r.chain_id, { seq: r.seq, hash: r.hash }]));
     const start = cut ? { seq: cut.fromSeq, prevHash: cut.prevHash } : { seq: 1, prevHash: GENESIS };
-    return { start, tail: rows.rows.map((r) => readRow(r, this.o.chain)), cuts, ...(lastCheckpoint ? { lastCheckpoint } : {}) };
+    return { start, tail: rows.rows.map((r) => readRow(r, this.o.chain)), cuts, ...(lastCheckpoint ? { lastCheckpoint } : {}), ...(seen.rows.length > 0 ? { witness } : {}) };
   }
 
   /** The connection to write on: the current one, or a new one that has proved it may continue the chain. */

@@ -56,6 +56,8 @@ export interface OpenState {
   readonly cuts: Cut[];
   /** What the backend fixed on its own at open (a torn final line after a crash), for the log. */
   readonly repaired?: string;
+  /** Other chains in the same store, at their latest checkpoints: recorded in this chain's open note. */
+  readonly witness?: Readonly<Record<string, { seq: number; hash: string }>>;
 }
 
 /** Write side. Each `write` is one commit: all of it is stored, or none of it and it rejects. */

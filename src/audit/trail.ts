@@ -96,7 +96,7 @@ export async function openAuditTrail(o: AuditTrailOptions): Promise<ChainedAudit
       ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),
     }, { head, start: state.start, lastCheckpointSeq: state.lastCheckpoint?.seq ?? state.start.seq - 1 });
     try {
-      await sink.appendDurable(trailEvent('audit/open', { checkpointEvery: checkpoint?.every ?? 0, mode: o.mode, ...(key ? { keyId: keyId(key) } : {}) }));
+      await sink.appendDurable(trailEvent('audit/open', { checkpointEvery: checkpoint?.every ?? 0, mode: o.mode, ...(key ? { keyId: keyId(key) } : {}), ...(state.witness ? { witness: state.witness } : {}) }));
     } catch (err) {
       await sink.close().catch(() => undefined);
       throw new AuditTrailError(`${where}: cannot write the audit trail (${(err as Error).message})`);

@@ -11,6 +11,7 @@ import { AuditKeyError, generateKeyPem, keyId, loadPublicKey } from '../audit/ke
 import { openTrailReader, trailKindOf, type TrailKind } from '../audit/trail.js';
 import { AuditTrailError, eachRecord, isMalformed, type TrailReader } from '../audit/store.js';
 import { PostgresTrail } from '../audit/postgres.js';
+import { checkWitnesses } from '../audit/witness.js';
 import { auditLocation } from '../audit/sinks.js';
 import { verify } from '../audit/verify.js';
 import { csvHeader, csvRow, parseDecision, parseSince, search, tableHeader, tableRow, type SearchFilter } from '../audit/search.js';
@@ -55,6 +56,8 @@ interface Chain {
 
 interface Opened {
   readonly chains: Chain[];
+  /** Several chains in one store: contradictions between them, for the chains that verified intact. */
+  witnesses?(intact: string[]): Promise<Map<string, string>>;
   close(): Promise<void>;
 }
 
@@ -94,7 +97,10 @@ async function openTrail(t: Trail, chain: string | undefined): Promise<Opened> {
     const all = await pg.chains();
     if (chain !== undefined && !all.includes(chain)) throw new AuditTrailError(`${pg.where}: no chain "${chain}" (chains: ${all.join(', ') || 'none'})`);
     const names = chain === undefined ? all : [chain];
-    return { chains: names.map((name) => ({ name, reader: pg.reader(name) })), close: () => pg.close() };
+    const chains = names.map((name) => ({ name, reader: pg.reader(name) }));
+    // Chains vouch for each other only in a whole-trail check; --chain asks about one chain's own walk.
+    if (chain !== undefined) return { chains, close: () => pg.close() };
+    return { chains, witnesses: (intact) => checkWitnesses(pg, intact, all), close: () => pg.close() };
   } catch (err) {
     await pg.close();
     throw err;
@@ -116,6 +122,7 @@ async function cmdVerify(opened: Opened, t: Trail, v: Values, io: Io): Promise<n
     return 0;
   }
   let exit = 0;
+  const intact: string[] = [];
   // Every chain is walked even after a bad one, so one report names every chain that was altered.
   for (const c of opened.chains) {
     const t0 = performance.now();
@@ -133,6 +140,12 @@ async function cmdVerify(opened: Opened, t: Trail, v: Values, io: Io): Promise<n
     }
     const signed = r.lastCheckpointSeq === undefined ? 'no checkpoints' : `${r.checkpoints} checkpoints ${t.keys.length ? `verified (key ${t.keys.map(keyId).join(', ')})` : ''}, last at seq ${r.lastCheckpointSeq}`;
     io.out(`${prefix(c)}intact: records ${r.fromSeq}..${r.lastSeq} (${r.records})${r.cut ? `, cut below seq ${r.cut.fromSeq}` : ''}; ${signed}; ${r.unsignedTail} newer records chained but not yet signed (${ms} ms)\n`);
+    if (c.name !== undefined && t.keys.length > 0) intact.push(c.name);
+  }
+  // Witnesses count only from chains whose signatures were checked: an unsigned chain vouches for nothing.
+  for (const [chain, why] of (await opened.witnesses?.(intact)) ?? []) {
+    io.out(`chain ${chain}: TAMPERED: ${why}\n`);
+    exit = 1;
   }
   return exit;
 }

@@ -75,6 +75,38 @@ describe.skipIf(!PG_URL)('audit trail in PostgreSQL', () => {
     expect(csv.out.split('\r\n').filter((l) => l.startsWith('gw-c,'))).toHaveLength(31);
   });
 
+  it('cross-witnessing: a chain deleted or truncated together with its checkpoints is contradicted by another chain', async () => {
+    const schema = fresh('witness');
+    const open = (chain: string) => openAuditTrail({ ...at(schema, chain), mode: 'sync', checkpoint: { key: K.privatePem, every: 10 }, log: recordingLog() });
+    for (const chain of ['gw-a', 'gw-b']) {
+      const sink = await open(chain);
+      for (let i = 1; i <= 25; i++) await sink.append(event(i));
+      await sink.close(); // ends signed at seq 26
+    }
+    const c = await open('gw-c'); // its open record witnesses gw-a and gw-b at seq 26
+    await c.append(event(1));
+    await c.close();
+    const verifyAll = () => cli(['verify', '--db', url, '--schema', schema, `--key=${K.publicPem}`]);
+    expect((await verifyAll()).code).toBe(0);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      // gw-b cut back to seq 15 with its checkpoints: consistent in itself, so its own walk passes.
+      await db.query(`DELETE FROM ${schema}.audit_records WHERE chain_id = 'gw-b' AND seq > 15`);
+      await db.query(`DELETE FROM ${schema}.audit_checkpoints WHERE chain_id = 'gw-b' AND seq > 15`);
+      // gw-a removed altogether, registry row included.
+      for (const t of ['audit_records', 'audit_checkpoints', 'audit_chains']) await db.query(`DELETE FROM ${schema}.${t} WHERE chain_id = 'gw-a'`);
+    } finally {
+      await db.end();
+    }
+    const v = await verifyAll();
+    expect(v.code).toBe(1);
+    expect(v.out).toMatch(/^chain gw-b: intact: records 1\.\.15/m);
+    expect(v.out).toMatch(/^chain gw-b: TAMPERED: record 26 is missing \(truncated with its checkpoints\): chain gw-c record 1 saw it signed at seq 26/m);
+    // gw-b's own open record already saw gw-a: whichever chain witnessed it first is named.
+    expect(v.out).toMatch(/^chain gw-a: TAMPERED: the chain is missing \(deleted\): chain gw-[bc] record 1 saw it signed at seq 26/m);
+  });
+
   it('one writer per chain: a second process with the same chain id is refused at start, not allowed to fork it', async () => {
     const schema = fresh('onewriter');
     const a = await openAuditTrail({ ...at(schema, 'gw-1'), mode: 'sync', checkpoint: false, log: recordingLog() });
