@@ -95,7 +95,7 @@ async function openTrail(t: Trail, chain: string | undefined): Promise<Opened> {
   const pg = await PostgresTrail.open({ url: src.url, schema: src.schema });
   try {
     const all = await pg.chains();
-    if (chain !== undefined && !all.includes(chain)) throw new AuditTrailError(`${pg.where}: no chain "${chain}" (chains: ${all.join(', ') || 'none'})`);
+    if (chain !== undefined && !all.includes(chain)) throw new AuditTrailError(`${pg.where}: no chain "${shown(chain)}" (chains: ${all.map(shown).join(', ') || 'none'})`);
     const names = chain === undefined ? all : [chain];
     const chains = names.map((name) => ({ name, reader: pg.reader(name) }));
     // Chains vouch for each other only in a whole-trail check; --chain asks about one chain's own walk.
@@ -107,7 +107,12 @@ async function openTrail(t: Trail, chain: string | undefined): Promise<Opened> {
   }
 }
 
-const prefix = (c: Chain) => (c.name === undefined ? '' : `chain ${c.name}: `);
+/**
+ * A chain id as printed. Writers only create plain ids, but the names are read back from a database
+ * someone may have edited: nothing from there reaches a terminal or a CSV cell unfiltered.
+ */
+const shown = (name: string) => name.replace(/[^A-Za-z0-9_.:-]/g, '?');
+const prefix = (c: Chain) => (c.name === undefined ? '' : `chain ${shown(c.name)}: `);
 
 async function cmdVerify(opened: Opened, t: Trail, v: Values, io: Io): Promise<number> {
   let anchor: { seq: number; hash: string } | undefined;
@@ -144,7 +149,7 @@ async function cmdVerify(opened: Opened, t: Trail, v: Values, io: Io): Promise<n
   }
   // Witnesses count only from chains whose signatures were checked: an unsigned chain vouches for nothing.
   for (const [chain, why] of (await opened.witnesses?.(intact)) ?? []) {
-    io.out(`chain ${chain}: TAMPERED: ${why}\n`);
+    io.out(`chain ${shown(chain)}: TAMPERED: ${why.replace(/\p{Cc}/gu, '?')}\n`);
     exit = 1;
   }
   return exit;
@@ -165,8 +170,8 @@ async function cmdSearch(opened: Opened, f: SearchFilter, json: boolean, io: Io)
   let left = f.limit;
   for (const c of opened.chains) {
     if (left <= 0) break;
-    // Chain ids are plain names (checked at write); the table marks where each chain's rows begin.
-    if (!json && c.name !== undefined) io.out(`-- chain ${c.name}\n`);
+    // The table marks where each chain's rows begin.
+    if (!json && c.name !== undefined) io.out(`-- chain ${shown(c.name)}\n`);
     for await (const r of search(c.reader, { ...f, limit: left })) {
       io.out(json ? JSON.stringify(c.name === undefined ? r : { chain: c.name, ...r }) + '\n' : tableRow(r));
       left--;
@@ -180,13 +185,13 @@ async function cmdExport(opened: Opened, format: 'jsonl' | 'csv', io: Io): Promi
     const named = opened.chains.some((c) => c.name !== undefined);
     io.out((named ? 'chain,' : '') + csvHeader());
     for (const c of opened.chains) {
-      for await (const r of eachRecord(c.reader)) if (!isMalformed(r)) io.out((named ? `${c.name},` : '') + csvRow(r));
+      for await (const r of eachRecord(c.reader)) if (!isMalformed(r)) io.out((named ? `${shown(c.name ?? '')},` : '') + csvRow(r));
     }
     return 0;
   }
   // The JSONL export is a trail in its own right (`audit verify --db export.jsonl` checks it): one chain.
   if (opened.chains.length !== 1) {
-    throw new UsageError(`--format jsonl exports one chain: name it with --chain (chains: ${opened.chains.map((c) => c.name).join(', ') || 'none'})`);
+    throw new UsageError(`--format jsonl exports one chain: name it with --chain (chains: ${opened.chains.map((c) => shown(c.name ?? '')).join(', ') || 'none'})`);
   }
   const reader = opened.chains[0]!.reader;
   for (const c of await reader.cuts()) io.out(cutLine(c));

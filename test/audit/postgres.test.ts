@@ -107,6 +107,21 @@ describe.skipIf(!PG_URL)('audit trail in PostgreSQL', () => {
     expect(v.out).toMatch(/^chain gw-a: TAMPERED: the chain is missing \(deleted\): chain gw-[bc] record 1 saw it signed at seq 26/m);
   });
 
+  it('chain names read back from an edited database reach no terminal unfiltered', async () => {
+    const schema = fresh('names');
+    const sink = await openAuditTrail({ ...at(schema, 'gw-1'), mode: 'sync', checkpoint: false, log: recordingLog() });
+    await sink.close();
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    await db.query(`INSERT INTO ${schema}.audit_chains (chain_id, created_at) VALUES ($1, 'x')`, ['evil\u001b[2J\u0007']);
+    await db.end();
+    for (const args of [['verify'], ['search', '--decision', 'allow'], ['export', '--format', 'csv']]) {
+      const r = await cli([...args, '--db', url, '--schema', schema]);
+      expect(r.out).not.toMatch(/[\u0000-\u0008\u001b]/);
+    }
+    expect((await cli(['verify', '--db', url, '--schema', schema])).out).toContain('chain evil??2J?: intact');
+  });
+
   it('one writer per chain: a second process with the same chain id is refused at start, not allowed to fork it', async () => {
     const schema = fresh('onewriter');
     const a = await openAuditTrail({ ...at(schema, 'gw-1'), mode: 'sync', checkpoint: false, log: recordingLog() });
