@@ -31,6 +31,7 @@ beforeAll(async () => {
     content: {
       pii: { email: 'redact', card: 'mask', ssn: 'redact' },
       overrides: [
+        { upstream: 'p', injection: 'spotlight' },
         { upstream: 'p', tools: ['huge'], maxBytes: 100_000 },
         { upstream: 'p', tools: ['many'], maxItems: 20 },
         { upstream: 'strict', outputSchema: 'strict' },
@@ -142,7 +143,7 @@ describe('sanitizing and binary content', () => {
 });
 
 describe('injection actions', () => {
-  it('spotlight (the default): the page is wrapped in delimiters naming its source', async () => {
+  it('spotlight: the page is wrapped in delimiters naming its source', async () => {
     const { reply, id } = await call('p__injected');
     const out = textOf(reply.json?.result);
     expect(out).toMatch(/^<<untrusted-content [0-9a-f]{12}: from tool "injected" of upstream "p"/);

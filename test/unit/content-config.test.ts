@@ -10,11 +10,11 @@ upstreams:
 `;
 
 describe('content config', () => {
-  it('defaults: strip hidden text, redact secrets, spotlight injections, warn on output schemas, 4 MiB per result', () => {
+  it('defaults: strip hidden text, redact secrets, log injections, warn on output schemas, 4 MiB per result', () => {
     const r = parseConfigText(base);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.config.content).toMatchObject({ outputSchema: 'warn', sanitize: 'strip', secrets: 'redact', pii: {}, injection: 'spotlight', maxBytes: 4194304, untrusted: false, patterns: [], overrides: [] });
+    expect(r.config.content).toMatchObject({ outputSchema: 'warn', sanitize: 'strip', secrets: 'redact', pii: {}, injection: 'log', maxBytes: 4194304, untrusted: false, patterns: [], overrides: [] });
     expect(r.config.content.arguments).toEqual({ secrets: 'block', pii: [], egress: [], openWorldHint: false });
   });
 

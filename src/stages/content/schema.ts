@@ -85,7 +85,9 @@ export const ContentSchema = z.strictObject({
   sanitize: steps.sanitize.default('strip'),
   secrets: steps.secrets.default('redact'),
   pii: steps.pii.default({}),
-  injection: steps.injection.default('spotlight'),
+  // Log by default: the model still flags short, ordinary answers ("The answer is 42.") and a share of
+  // instruction-like benign text, so rewriting results is a choice made per upstream (docs/content-safety.md).
+  injection: steps.injection.default('log'),
   maxBytes: steps.maxBytes.default(4 * 1024 * 1024),
   maxItems: steps.maxItems.optional(),
   untrusted: steps.untrusted.default(false),

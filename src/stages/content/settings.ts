@@ -83,7 +83,7 @@ export class SettingsResolver {
     const c = this.config;
     const pii = new Map<PiiKind, PiiAction>(Object.entries(c.pii) as Array<[PiiKind, PiiAction]>);
     let { outputSchema, sanitize, secrets, maxBytes, maxItems, untrusted } = c;
-    let { action: injection = 'spotlight', threshold = DEFAULT_INJECTION_THRESHOLD } = injectionOf(c.injection);
+    let { action: injection = 'log', threshold = DEFAULT_INJECTION_THRESHOLD } = injectionOf(c.injection);
     for (const o of matching) {
       outputSchema = o.outputSchema ?? outputSchema;
       sanitize = o.sanitize ?? sanitize;
