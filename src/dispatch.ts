@@ -233,7 +233,7 @@ export class Dispatcher {
   // ---- calls -------------------------------------------------------------------------------------
 
   /** The caller's connection to an upstream; one that exchanges tokens learns the caller's token. */
-  private connectionFor(pool: UpstreamPool, agent: AgentRequestChannel): Connection {
+  connectionFor(pool: UpstreamPool, agent: AgentRequestChannel): Connection {
     const conn = pool.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
     if (pool.cfg.http?.auth?.tokenExchange) conn.link.setSubjectToken?.(agentCredential(agent.principal));
     return conn;

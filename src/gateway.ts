@@ -277,7 +277,9 @@ export class Gateway implements MessageHandler {
     if (target?.kind === 'tool' || target?.kind === 'prompt') {
       // The listed definition (its annotations) is an input to conditions: a hint, never a grant.
       const pool = rt.pools.get(target.upstream);
-      const conn = pool?.connection(pool.keyFor(agent.principal, agent.session?.id), agent.clientCapabilities);
+      // The caller's own connection (one that exchanges tokens learns the caller's token here), so a
+      // stage that reads its catalog (pins) lists it as this caller.
+      const conn = pool && this.dispatcher.connectionFor(pool, agent);
       if (target.kind === 'tool') ctx.definition = conn?.tool(target.name);
     }
     // Stages that talk to the agent while they decide (approval: progress, user consent) use this channel.

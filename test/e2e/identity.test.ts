@@ -271,6 +271,9 @@ describe('upstream credentials, never the agent\'s', () => {
     const echo = await startHttpFixture(ECHO_HEADERS, []);
     const credGw = await startGateway({
       listen: { host: '127.0.0.1', port: 0 },
+      // The echo fixture returns the credential it received as its result, which the content checks
+      // would redact; this test reads it, so they only record it here (redaction: content-actions).
+      content: { secrets: 'log' },
       identity: { resource: RESOURCE, oauth: { issuer, jwksUri: `${issuer}/jwks` } },
       upstreams: {
         echo: { http: { url: echo.url, allowLoopbackHttp: true, auth: { clientCredentials: { tokenUrl: `${issuer}/token`, clientId: 'other', clientSecret: 'other-secret', scope: 'mcp:read' } } } },
@@ -293,6 +296,7 @@ describe('RFC 8693 token exchange', () => {
   it('the upstream gets a token for its own audience that names the agent, exchanged at the AS, never the agent\'s token', async () => {
     const echo = await startHttpFixture(ECHO_HEADERS, []);
     const teGw = await startGateway({
+      content: { secrets: 'log' }, // as above: the test reads the token the upstream echoes
       listen: { host: '127.0.0.1', port: 0 },
       identity: { resource: RESOURCE, oauth: { issuer, jwksUri: `${issuer}/jwks` } },
       upstreams: {
