@@ -1,12 +1,15 @@
 // The gateway's life: live reload of its config file (a bad file keeps the old config serving) and a
 // graceful shutdown on SIGTERM while a call is in flight.
+import { execFileSync } from 'node:child_process';
 import type { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
+  CLI,
   EVERYTHING,
   LEGACY,
+  NODE,
   MODERN,
   childPids,
   connectV1,
@@ -75,16 +78,24 @@ describe('live reload', () => {
     await expect(client.callTool({ name: 'old__tool_1', arguments: {} })).rejects.toThrow(/-32001/);
   });
 
-  it('a changed upstream is replaced: a new process serves, the old one is closed', async () => {
+  it('a changed upstream is replaced: a new process serves, the old one is closed; its changed tools wait for approval', async () => {
     const [oldPid] = childPids(gw.proc.pid);
     expect(oldPid).toBeDefined();
+    // The replacement describes its tools differently ("… of renamed"): re-listed on reload, they are
+    // changed definitions, refused until a person approves them.
     gw.writeConfig({ upstreams: { old: stdioUpstream(LEGACY, ['--stdio', '--name', 'renamed', '--tools', '3']) }, policy: { allow: [{ upstream: 'old', tools: ['tool_2'] }] } });
-    await waitFor(
-      async () => JSON.parse(textOf(await client.callTool({ name: 'old__tool_2', arguments: {} }))).server === 'renamed',
-      10_000,
-      'the new upstream process to serve',
-    );
     await waitFor(() => !pidAlive(oldPid!), 10_000, 'the replaced upstream process to exit');
+    await waitFor(
+      async () => (await client.callTool({ name: 'old__tool_2', arguments: {} }).then(() => '', (err: Error) => err.message)).includes('-32010'),
+      10_000,
+      'the changed tool to be refused as not approved',
+    );
+    execFileSync(NODE, [CLI, 'pins', 'approve', '--config', gw.configPath, '--upstream', 'old', '--tool', 'tool_2', '--as', 'ops'], { timeout: 30_000 });
+    await waitFor(
+      async () => JSON.parse(textOf(await client.callTool({ name: 'old__tool_2', arguments: {} }).catch(() => ({ content: [{ type: 'text', text: '{}' }] })))).server === 'renamed',
+      10_000,
+      'the new upstream process to serve the approved tool',
+    );
     expect(childPids(gw.proc.pid)).toHaveLength(1);
   });
 });
