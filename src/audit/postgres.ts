@@ -248,7 +248,13 @@ export class PostgresTrailBackend implements TrailBackend {
       // Replicas starting together: one creates the schema and tables, the others wait and then find them.
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_NS, `${o.schema}:ddl`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(o.schema)}`);
+      // IF NOT EXISTS still races another session creating the same schema outside this lock (a
+      // duplicate-key error): that schema exists then, which is all this needs.
+      await client.query('SAVEPOINT create_schema');
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(o.schema)}`).catch(async (err: { code?: string }) => {
+        if (err.code !== '23505' && err.code !== '42P06') throw err;
+        await client.query('ROLLBACK TO SAVEPOINT create_schema');
+      });
       if ((await inspect(client, o.schema, where)) === 'absent') {
         await client.query(ddl(q(o.schema)));
         await client.query(`INSERT INTO ${q(o.schema)}.audit_format (format) VALUES ($1)`, [FORMAT]);

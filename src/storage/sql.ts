@@ -109,7 +109,10 @@ async function openPostgres(url: string, schema: string): Promise<SqlDb> {
   pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
   const where = safeUrl(url);
   try {
-    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    // Replicas starting together race on IF NOT EXISTS (a duplicate-key error): the schema exists then.
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P06') throw err;
+    });
   } catch (err) {
     await pool.end();
     throw new StorageError(`${where}: cannot reach PostgreSQL (${(err as Error).message})`);
