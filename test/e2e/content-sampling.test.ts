@@ -20,7 +20,7 @@ beforeAll(async () => {
   gw = await startGateway({
     upstreams: { p: stdioUpstream(POISONED), blocker: stdioUpstream(POISONED) },
     policy: { allow: [{ upstream: 'p', tools: ['*'] }, { upstream: 'blocker', tools: ['*'] }] },
-    content: { overrides: [{ upstream: 'blocker', injection: 'block' }] },
+    content: { overrides: [{ upstream: 'p', injection: 'spotlight' }, { upstream: 'blocker', injection: 'block' }] },
   });
   client = track(new V1Client({ name: 'sampler', version: '1.0.0' }, { capabilities: { sampling: {} } }));
   client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
