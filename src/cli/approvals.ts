@@ -5,11 +5,10 @@
  * audit trail. The CLI is for operators who hold the store: `--as` names them; it is not a credential.
  */
 import { userInfo } from 'node:os';
-import { formatProblems, loadConfigFile } from '../config/load.js';
-import { openSql } from '../storage/sql.js';
 import { ApprovalStore, type ApprovalRecord } from '../approvals/store.js';
 import { decide, MAX_REASON } from '../approvals/decide.js';
 import { parse } from './args.js';
+import { withStorage } from './storage.js';
 
 const USAGE = `usage:
   portcullis approvals list    --config FILE [--all] [--json]
@@ -42,13 +41,7 @@ export async function runApprovals(args: string[]): Promise<number> {
     process.stderr.write('portcullis approvals deny: --session-wide applies to approvals only\n');
     return 2;
   }
-  const loaded = await loadConfigFile(values.config);
-  if (!loaded.ok) {
-    process.stderr.write(`${formatProblems(loaded.problems)}\n`);
-    return 1;
-  }
-  const db = await openSql(loaded.config.storage);
-  try {
+  return withStorage('approvals', values.config, async (db) => {
     const store = await ApprovalStore.open(db);
     if (sub === 'list') {
       const recs = await store.list({ all: values.all });
@@ -80,9 +73,7 @@ export async function runApprovals(args: string[]): Promise<number> {
     }
     process.stdout.write(`${result.record.id} ${result.record.status}${result.record.scope === 'session' ? ' for the session' : ''} by ${result.record.decidedBy ?? ''}\n`);
     return 0;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 function line(r: ApprovalRecord): string {

@@ -1,10 +1,9 @@
 /** `portcullis pins list|diff|approve|reject --config FILE …`: review and decide tool-definition pins. */
 import { userInfo } from 'node:os';
 import { createTwoFilesPatch } from 'diff';
-import { loadConfigFile, formatProblems } from '../config/load.js';
-import { openSql, StorageError } from '../storage/sql.js';
 import { PinStore, type PinRow, type PinStatus } from '../pins/store.js';
 import { parse } from './args.js';
+import { withStorage } from './storage.js';
 
 const USAGE = `usage:
   portcullis pins list    --config FILE [--upstream U] [--tool T] [--status S] [--json]
@@ -35,19 +34,7 @@ export async function runPins(args: string[]): Promise<number> {
     process.stderr.write('portcullis pins: name what to decide with --upstream (and --tool, --hash), or say --all\n');
     return 2;
   }
-  const loaded = await loadConfigFile(values.config, process.env, { resolveSecrets: true });
-  if (!loaded.ok) {
-    process.stderr.write(formatProblems(loaded.problems) + '\n');
-    return 1;
-  }
-  let db;
-  try {
-    db = await openSql(loaded.config.storage);
-  } catch (err) {
-    process.stderr.write(`portcullis pins: ${err instanceof StorageError ? err.message : String(err)}\n`);
-    return 1;
-  }
-  try {
+  return withStorage('pins', values.config, async (db) => {
     const store = await PinStore.open(db);
     const filter = { upstream: values.upstream, name: values.tool };
     if (sub === 'list') {
@@ -73,9 +60,7 @@ export async function runPins(args: string[]): Promise<number> {
     }
     for (const r of decided) process.stdout.write(`${sub === 'approve' ? 'approved' : 'rejected'}: ${label(r)} → ${r.status}\n`);
     return 0;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 function label(r: PinRow): string {

@@ -6,10 +6,9 @@
  * credential: whoever can run this holds the store.
  */
 import { userInfo } from 'node:os';
-import { formatProblems, loadConfigFile } from '../config/load.js';
-import { openSql } from '../storage/sql.js';
 import { QuarantineStore, type QuarantineEntry, type QuarantineState } from '../quarantine/store.js';
 import { parse } from './args.js';
+import { withStorage } from './storage.js';
 
 const USAGE = `usage:
   portcullis quarantine list    --config FILE [--state pending|released|discarded|delivered|all] [--limit N] [--json]
@@ -43,13 +42,7 @@ export async function runQuarantine(args: string[]): Promise<number> {
     process.stderr.write('portcullis quarantine list: --limit must be an integer from 1 to 10000\n');
     return 2;
   }
-  const loaded = await loadConfigFile(values.config);
-  if (!loaded.ok) {
-    process.stderr.write(`${formatProblems(loaded.problems)}\n`);
-    return 1;
-  }
-  const db = await openSql(loaded.config.storage);
-  try {
+  return withStorage('quarantine', values.config, async (db) => {
     const store = new QuarantineStore(db);
     const id = positionals[0] ?? '';
     switch (sub) {
@@ -78,9 +71,7 @@ export async function runQuarantine(args: string[]): Promise<number> {
         return 0;
       }
     }
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 function unknown(id: string): number {
