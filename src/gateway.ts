@@ -182,8 +182,10 @@ export class Gateway implements MessageHandler {
     const t = ctx.target;
     const pool = t && pools.get(t.upstream);
     if (!t || !pool) return undefined;
-    const catalog = await pool.connection(pool.keyFor(ctx.principal, ctx.session)).getCatalog();
-    return (t.kind === 'tool' ? catalog.tools : catalog.prompts).find((d) => d.name === t.name);
+    const conn = pool.connection(pool.keyFor(ctx.principal, ctx.session));
+    const catalog = await conn.getCatalog();
+    // Tools through the connection's name index (built once per catalog); prompts are few.
+    return t.kind === 'tool' ? conn.tool(t.name) : catalog.prompts.find((d) => d.name === t.name);
   }
 
   /** Operator-side changes (pin decisions, first use) become admin records in the trail. */
