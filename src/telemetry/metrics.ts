@@ -57,15 +57,61 @@ export class Metrics {
     new Gauge({ name: 'portcullis_sessions', help: 'Open legacy agent sessions', registers: [this.registry], collect() { this.set(sources.sessions()); } });
   }
 
-  observe(e: AuditEvent): void {
-    const method = e.method ?? '(none)';
-    const upstream = e.upstream ?? '';
-    this.messages.inc({ method, upstream, outcome: e.outcome, direction: e.direction });
-    if (e.outcome === 'denied' || e.outcome === 'invalid') this.denials.inc({ reason: e.reason ?? 'unknown', rule: e.rule ?? '' });
-    if (e.kind === 'request') this.latency.observe({ method, upstream }, e.latencyMs / 1000);
-    for (const s of e.stages) this.stageLatency.observe({ stage: s.stage }, s.ms / 1000);
-    if (e.findings) for (const f of e.findings) this.findings.inc({ check: f.check, kind: f.kind, action: f.action }, f.count);
+  /**
+   * Labelled children are looked up once per label set and kept: prom-client hashes the label object on
+   * every inc/observe otherwise, and this runs for every message. Every key here is bounded: methods
+   * outside the protocol's are counted as "(other)" (an agent chooses the method name, so it must not
+   * choose the number of series), upstreams, stages, rules and finding kinds come from the config.
+   */
+  private readonly children = new Map<string, { inc(v?: number): void } & { observe?(v: number): void }>();
+
+  private child<T extends { inc?(v?: number): void; observe?(v: number): void }>(key: string, make: () => T): T {
+    let c = this.children.get(key) as T | undefined;
+    if (!c) {
+      c = make();
+      this.children.set(key, c as never);
+    }
+    return c;
   }
+
+  observe(e: AuditEvent): void {
+    const method = methodLabel(e.method);
+    const upstream = e.upstream ?? '';
+    const { outcome, direction } = e;
+    this.child(`m\0${method}\0${upstream}\0${outcome}\0${direction}`, () => this.messages.labels({ method, upstream, outcome, direction })).inc();
+    if (outcome === 'denied' || outcome === 'invalid') {
+      const reason = e.reason ?? 'unknown';
+      const rule = e.rule ?? '';
+      this.child(`d\0${reason}\0${rule}`, () => this.denials.labels({ reason, rule })).inc();
+    }
+    if (e.kind === 'request') this.child(`l\0${method}\0${upstream}`, () => this.latency.labels({ method, upstream })).observe(e.latencyMs / 1000);
+    for (const s of e.stages) this.child(`s\0${s.stage}`, () => this.stageLatency.labels({ stage: s.stage })).observe(s.ms / 1000);
+    if (e.findings) {
+      for (const f of e.findings) {
+        const { check, kind, action } = f;
+        this.child(`f\0${check}\0${kind}\0${action}`, () => this.findings.labels({ check, kind, action })).inc(f.count);
+      }
+    }
+  }
+}
+
+/** The protocol's methods (both eras) and the gateway's own record names; anything else is "(other)". */
+const METHOD_LABELS = new Set([
+  'initialize', 'ping', 'server/discover', 'subscriptions/listen', 'logging/setLevel', 'completion/complete',
+  'tools/list', 'tools/call', 'prompts/list', 'prompts/get',
+  'resources/list', 'resources/templates/list', 'resources/read', 'resources/subscribe', 'resources/unsubscribe',
+  'sampling/createMessage', 'elicitation/create', 'roots/list',
+  'notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/message',
+  'notifications/roots/list_changed', 'notifications/tools/list_changed', 'notifications/prompts/list_changed',
+  'notifications/resources/list_changed', 'notifications/resources/updated',
+  'config/reload', '(none)',
+]);
+
+function methodLabel(method: string | undefined): string {
+  if (method === undefined) return '(none)';
+  if (METHOD_LABELS.has(method)) return method;
+  // Gateway-side records (pins/…, approvals/…, quarantine/…, audit/…) are named by us, never by an agent.
+  return /^(pins|approvals|quarantine|audit|admin)\/[a-z-]{1,40}$/.test(method) ? method : '(other)';
 }
 
 /** An audit sink that also feeds the metrics: the runner writes once, both see it. */
