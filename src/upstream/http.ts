@@ -30,6 +30,23 @@ interface RedirectHop {
   count: number;
 }
 
+/**
+ * One request in flight, ended early by destroying it: when its deadline passes or its caller gives up.
+ * A plain handle rather than an AbortSignal handed to `http.request`: Node wires a signal into the
+ * request with listeners and an end-of-stream watcher on every call, which showed up as a measurable
+ * share of the gateway's CPU per call.
+ */
+class InFlight {
+  req: http.ClientRequest | undefined;
+  reason: UpstreamFailure | undefined;
+
+  end(reason: UpstreamFailure): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.req?.destroy(reason);
+  }
+}
+
 interface Exchange {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -193,18 +210,25 @@ export class HttpLink implements UpstreamLink {
     return h;
   }
 
-  private post(body: JsonRpcMessage, extra: Record<string, string>, signal: AbortSignal | undefined, timeoutMs: number, retried = false, hop?: RedirectHop): Promise<Exchange> {
+  /**
+   * POST one message. `flight` (an exchange) ends the request early itself; without one (notifications,
+   * answers to server→client requests) `headersTimeoutMs` bounds the wait for the response headers.
+   */
+  private post(body: JsonRpcMessage, extra: Record<string, string>, flight: InFlight | undefined, headersTimeoutMs: number | undefined, retried = false, hop?: RedirectHop): Promise<Exchange> {
     // Every request starts here, so a refused URL (literal address, scheme, unreadable pin or CA) never connects.
     if (this.admission.refusal) return Promise.reject(new UpstreamFailure('upstream_unavailable', this.admission.refusal));
+    if (flight?.reason) return Promise.reject(flight.reason);
     const payload = JSON.stringify(body);
     return new Promise<Exchange>((resolve, reject) => {
       const headers = this.headers({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...extra });
       const req = hop
-        ? (hop.url.protocol === 'https:' ? https : http).request(hop.url, { method: 'POST', agent: hop.agent, signal, headers: this.admission.hopHeaders(headers, hop.sameOrigin) })
-        : this.transport().request({ ...this.target, method: 'POST', agent: this.agent, signal, headers });
-      const timer = setTimeout(() => {
-        req.destroy(new UpstreamFailure('upstream_timeout', `no response headers within ${timeoutMs} ms`));
-      }, timeoutMs);
+        ? (hop.url.protocol === 'https:' ? https : http).request(hop.url, { method: 'POST', agent: hop.agent, headers: this.admission.hopHeaders(headers, hop.sameOrigin) })
+        : this.transport().request({ ...this.target, method: 'POST', agent: this.agent, headers });
+      if (flight) flight.req = req;
+      const timer =
+        headersTimeoutMs === undefined
+          ? undefined
+          : setTimeout(() => req.destroy(new UpstreamFailure('upstream_timeout', `no response headers within ${headersTimeoutMs} ms`)), headersTimeoutMs);
       let answered = false;
       req.once('response', (message) => {
         answered = true;
@@ -216,7 +240,7 @@ export class HttpLink implements UpstreamLink {
           const next = this.admission.nextHop(hop?.url ?? this.url, status, message.headers.location, hop?.count ?? 0);
           if (!next.ok) return reject(new UpstreamFailure('upstream_protocol', next.message));
           const agent = next.sameOrigin ? this.agent : this.admission.agent(next.url.protocol, { keepAlive: false });
-          this.post(body, extra, signal, timeoutMs, false, { url: next.url, sameOrigin: next.sameOrigin, agent, count: (hop?.count ?? 0) + 1 }).then(resolve, reject);
+          this.post(body, extra, flight, headersTimeoutMs, false, { url: next.url, sameOrigin: next.sameOrigin, agent, count: (hop?.count ?? 0) + 1 }).then(resolve, reject);
           return;
         }
         resolve({ status, headers: message.headers, message });
@@ -226,12 +250,11 @@ export class HttpLink implements UpstreamLink {
         const code = (err as NodeJS.ErrnoException).code;
         // A kept-alive connection the server closed just as we reused it: the request never reached
         // it, so sending it once more on a fresh connection cannot run it twice.
-        if (!answered && !retried && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
-          this.post(body, extra, signal, timeoutMs, true, hop).then(resolve, reject);
+        if (!answered && !retried && !flight?.reason && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          this.post(body, extra, flight, headersTimeoutMs, true, hop).then(resolve, reject);
           return;
         }
         if (err instanceof UpstreamFailure) reject(err);
-        else if (err.name === 'AbortError') reject(new UpstreamFailure('cancelled', 'cancelled by the agent'));
         else reject(new UpstreamFailure('upstream_unavailable', `${this.url.host}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err }));
       });
       req.end(payload);
@@ -266,28 +289,15 @@ export class HttpLink implements UpstreamLink {
       if (typeof name === 'string') extra['mcp-name'] = encodeHeaderValue(name);
     }
 
-    const ac = new AbortController();
-    const onCallerAbort = () => ac.abort();
-    opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, opts.timeoutMs);
-    const cancelUpstream = () => {
-      // Legacy servers learn of cancellation by notification; for 2026-07-28, closing the stream is the cancel.
-      if (this.server?.era === 'legacy' && !handshake) {
-        this.notify('notifications/cancelled', { requestId: id, reason: timedOut ? 'timeout' : 'cancelled by the agent' });
-      }
-    };
+    // One deadline for the whole exchange (headers and body), and the caller's cancel: both end the request.
+    const flight = new InFlight();
+    const onCallerAbort = () => flight.end(new UpstreamFailure('cancelled', 'cancelled by the agent'));
+    if (opts.signal?.aborted) onCallerAbort();
+    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const timer = setTimeout(() => flight.end(new UpstreamFailure('upstream_timeout', `no answer to ${method} within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    const timedOut = () => flight.reason?.reason === 'upstream_timeout';
     try {
-      let ex: Exchange;
-      try {
-        ex = await this.post(body, extra, ac.signal, opts.timeoutMs);
-      } catch (err) {
-        if (timedOut) throw new UpstreamFailure('upstream_timeout', `no answer to ${method} within ${opts.timeoutMs} ms`);
-        throw err;
-      }
+      const ex = await this.post(body, extra, flight, undefined);
       if (handshake && typeof ex.headers['mcp-session-id'] === 'string') this.sessionId = ex.headers['mcp-session-id'];
       if (ex.status === 401 && this.credentials) {
         // Our upstream token was refused: drop it so the next call fetches a fresh one.
@@ -299,7 +309,7 @@ export class HttpLink implements UpstreamLink {
       }
       const contentType = String(ex.headers['content-type'] ?? '');
       if (contentType.includes('text/event-stream')) {
-        return await this.readStream(ex.message, id, callerToken, upstreamToken, opts, () => timedOut);
+        return await this.readStream(ex.message, id, callerToken, upstreamToken, opts, timedOut);
       }
       const text = await readBody(ex.message, MAX_BODY);
       const parsed = parseReply(text, id);
@@ -309,9 +319,13 @@ export class HttpLink implements UpstreamLink {
       }
       throw new UpstreamFailure('upstream_protocol', `${this.upstream} answered ${method} with something that is not a JSON-RPC response`);
     } catch (err) {
-      if (err instanceof UpstreamFailure && (err.reason === 'cancelled' || timedOut)) {
-        cancelUpstream();
-        if (timedOut) throw new UpstreamFailure('upstream_timeout', `no answer to ${method} within ${opts.timeoutMs} ms`);
+      // Whatever the request reported as it was torn down, the reason it was ended is the answer. Legacy
+      // servers learn of it by notification; for 2026-07-28, closing the stream is the cancel.
+      if (flight.reason) {
+        if (this.server?.era === 'legacy' && !handshake) {
+          this.notify('notifications/cancelled', { requestId: id, reason: timedOut() ? 'timeout' : 'cancelled by the agent' });
+        }
+        throw flight.reason;
       }
       throw err;
     } finally {
