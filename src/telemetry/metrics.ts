@@ -3,7 +3,8 @@
  * the numbers and the trail can never disagree. Upstream health and audit queue depth are gauges read
  * at scrape time.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { FastCounter, FastHistogram } from './cells.js';
 import type { AuditEvent, AuditSink } from '../pipeline/types.js';
 
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -16,19 +17,19 @@ export interface MetricsSources {
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly messages: Counter<'method' | 'upstream' | 'outcome' | 'direction'>;
-  private readonly denials: Counter<'reason' | 'rule'>;
-  private readonly latency: Histogram<'method' | 'upstream'>;
-  private readonly stageLatency: Histogram<'stage'>;
-  private readonly findings: Counter<'check' | 'kind' | 'action'>;
+  private readonly messages = new FastCounter('portcullis_messages_total', 'Messages by method, upstream, outcome and direction', ['method', 'upstream', 'outcome', 'direction']);
+  private readonly denials = new FastCounter('portcullis_denials_total', 'Refused messages by reason and rule', ['reason', 'rule']);
+  private readonly latency = new FastHistogram('portcullis_request_duration_seconds', 'Request latency through the gateway, per method and upstream', ['method', 'upstream'], LATENCY_BUCKETS);
+  private readonly stageLatency = new FastHistogram('portcullis_stage_duration_seconds', 'Time spent in each pipeline stage', ['stage'], LATENCY_BUCKETS);
+  private readonly findings = new FastCounter(
+    'portcullis_content_findings_total',
+    'What the content checks found and did, by check (secrets, pii, injection, sanitize, output-schema, limits, arguments…), kind and action',
+    ['check', 'kind', 'action'],
+  );
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_process_' });
-    this.messages = new Counter({ name: 'portcullis_messages_total', help: 'Messages by method, upstream, outcome and direction', labelNames: ['method', 'upstream', 'outcome', 'direction'], registers: [this.registry] });
-    this.denials = new Counter({ name: 'portcullis_denials_total', help: 'Refused messages by reason and rule', labelNames: ['reason', 'rule'], registers: [this.registry] });
-    this.latency = new Histogram({ name: 'portcullis_request_duration_seconds', help: 'Request latency through the gateway, per method and upstream', labelNames: ['method', 'upstream'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-    this.stageLatency = new Histogram({ name: 'portcullis_stage_duration_seconds', help: 'Time spent in each pipeline stage', labelNames: ['stage'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-    this.findings = new Counter({ name: 'portcullis_content_findings_total', help: 'What the content checks found and did, by check (secrets, pii, injection, sanitize, output-schema, limits, arguments…), kind and action', labelNames: ['check', 'kind', 'action'], registers: [this.registry] });
+    for (const m of [this.messages, this.denials, this.latency, this.stageLatency, this.findings]) this.registry.registerMetric(m as unknown as Metric);
     new Gauge({
       name: 'portcullis_upstream_up',
       help: '1 when the upstream connection is up',
@@ -58,40 +59,18 @@ export class Metrics {
   }
 
   /**
-   * Labelled children are looked up once per label set and kept: prom-client hashes the label object on
-   * every inc/observe otherwise, and this runs for every message. Every key here is bounded: methods
-   * outside the protocol's are counted as "(other)" (an agent chooses the method name, so it must not
-   * choose the number of series), upstreams, stages, rules and finding kinds come from the config.
+   * Every label here is bounded, since each label set is a series kept for the life of the process:
+   * methods outside the protocol's are counted as "(other)" (an agent chooses the method name, so it
+   * must not choose the number of series); upstreams, stages, rules and finding kinds come from the config.
    */
-  private readonly children = new Map<string, { inc(v?: number): void } & { observe?(v: number): void }>();
-
-  private child<T extends { inc?(v?: number): void; observe?(v: number): void }>(key: string, make: () => T): T {
-    let c = this.children.get(key) as T | undefined;
-    if (!c) {
-      c = make();
-      this.children.set(key, c as never);
-    }
-    return c;
-  }
-
   observe(e: AuditEvent): void {
     const method = methodLabel(e.method);
     const upstream = e.upstream ?? '';
-    const { outcome, direction } = e;
-    this.child(`m\0${method}\0${upstream}\0${outcome}\0${direction}`, () => this.messages.labels({ method, upstream, outcome, direction })).inc();
-    if (outcome === 'denied' || outcome === 'invalid') {
-      const reason = e.reason ?? 'unknown';
-      const rule = e.rule ?? '';
-      this.child(`d\0${reason}\0${rule}`, () => this.denials.labels({ reason, rule })).inc();
-    }
-    if (e.kind === 'request') this.child(`l\0${method}\0${upstream}`, () => this.latency.labels({ method, upstream })).observe(e.latencyMs / 1000);
-    for (const s of e.stages) this.child(`s\0${s.stage}`, () => this.stageLatency.labels({ stage: s.stage })).observe(s.ms / 1000);
-    if (e.findings) {
-      for (const f of e.findings) {
-        const { check, kind, action } = f;
-        this.child(`f\0${check}\0${kind}\0${action}`, () => this.findings.labels({ check, kind, action })).inc(f.count);
-      }
-    }
+    this.messages.at(method, upstream, e.outcome, e.direction).inc();
+    if (e.outcome === 'denied' || e.outcome === 'invalid') this.denials.at(e.reason ?? 'unknown', e.rule ?? '').inc();
+    if (e.kind === 'request') this.latency.at(method, upstream).observe(e.latencyMs / 1000);
+    for (const s of e.stages) this.stageLatency.at(s.stage).observe(s.ms / 1000);
+    if (e.findings) for (const f of e.findings) this.findings.at(f.check, f.kind, f.action).inc(f.count);
   }
 }
 

@@ -17,34 +17,38 @@ export const STAGE_NAME = 'approval';
 export function approvalStage(service: ApprovalService | undefined): Stage {
   return {
     name: STAGE_NAME,
-    async request(ctx: Ctx, msg: JsonRpcRequest): Promise<Verdict> {
-      const need = ctx.approvalRequired;
-      if (!need) return PASS;
-      const target = ctx.target;
-      // Fail closed: a call that needs a person is never let through for want of the means to ask one.
-      if (!service || !target) return { kind: 'deny', rejection: reject('denied', 'this call needs approval, and approvals are not available here', need.by) };
-      const args = target.kind === 'resource' ? { uri: target.name } : msg.params?.arguments ?? {};
-      const session = ctx.session ?? (ctx.principal.sessionClaim !== undefined ? `sid:${ctx.principal.sessionClaim}` : undefined);
-
-      const standing = await service.standing(ctx.principal, session, target, args);
-      if (standing) {
-        ctx.allowedBy = `approval:${standing.id}`;
-        return PASS;
-      }
-      const timeoutMs = need.timeoutMs ?? service.cfg.defaultTimeoutMs;
-      const rec = await service.open({ principal: ctx.principal, session, target, args, requirement: need, timeoutMs, traceId: ctx.traceId });
-      const signal = ctx.agent?.signal;
-      const stopProgress = progress(ctx, msg, rec, service.cfg.progressMs, timeoutMs);
-      if (need.userConsent) askUser(ctx, service, rec);
-      let final: ApprovalRecord;
-      try {
-        final = await service.wait(rec.id, timeoutMs, signal);
-      } finally {
-        stopProgress();
-      }
-      return verdict(ctx, final, signal?.aborted === true);
+    // Synchronous for the calls that need no approval (nearly all): no promise on the hot path.
+    request(ctx: Ctx, msg: JsonRpcRequest): Verdict | Promise<Verdict> {
+      return ctx.approvalRequired ? hold(service, ctx, msg) : PASS;
     },
   };
+}
+
+async function hold(service: ApprovalService | undefined, ctx: Ctx, msg: JsonRpcRequest): Promise<Verdict> {
+  const need = ctx.approvalRequired!;
+  const target = ctx.target;
+  // Fail closed: a call that needs a person is never let through for want of the means to ask one.
+  if (!service || !target) return { kind: 'deny', rejection: reject('denied', 'this call needs approval, and approvals are not available here', need.by) };
+  const args = target.kind === 'resource' ? { uri: target.name } : msg.params?.arguments ?? {};
+  const session = ctx.session ?? (ctx.principal.sessionClaim !== undefined ? `sid:${ctx.principal.sessionClaim}` : undefined);
+
+  const standing = await service.standing(ctx.principal, session, target, args);
+  if (standing) {
+    ctx.allowedBy = `approval:${standing.id}`;
+    return PASS;
+  }
+  const timeoutMs = need.timeoutMs ?? service.cfg.defaultTimeoutMs;
+  const rec = await service.open({ principal: ctx.principal, session, target, args, requirement: need, timeoutMs, traceId: ctx.traceId });
+  const signal = ctx.agent?.signal;
+  const stopProgress = progress(ctx, msg, rec, service.cfg.progressMs, timeoutMs);
+  if (need.userConsent) askUser(ctx, service, rec);
+  let final: ApprovalRecord;
+  try {
+    final = await service.wait(rec.id, timeoutMs, signal);
+  } finally {
+    stopProgress();
+  }
+  return verdict(ctx, final, signal?.aborted === true);
 }
 
 function verdict(ctx: Ctx, rec: ApprovalRecord, cancelled: boolean): Verdict {

@@ -20,27 +20,29 @@ export function pinsStage(guard: PinGuard, lookup: DefinitionLookup): Stage {
       // Concrete resources are data the server offers, not instructions: they are not pinned.
       return kind === undefined || guard.allows(entry.upstream, kind, entry.definition as Params);
     },
-    async request(ctx): Promise<Verdict> {
+    request(ctx): Verdict | Promise<Verdict> {
       const t = ctx.target;
       if (!t || (t.kind !== 'tool' && t.kind !== 'prompt') || !guard.enforced(t.upstream)) return PASS;
-      let def: Params | undefined;
-      try {
-        def = t.kind === 'tool' && ctx.definition ? (ctx.definition as Params) : await lookup(ctx);
-      } catch (err) {
-        // The upstream could not be listed: the same answer the call itself would have had.
-        if (err instanceof UpstreamFailure) return { kind: 'deny', rejection: err.toRejection(t.upstream) };
-        throw err;
-      }
-      if (def && guard.allows(t.upstream, t.kind, def)) return PASS;
-      const what = t.kind === 'tool' ? 'tool' : 'prompt';
-      return {
-        kind: 'deny',
-        rejection: reject(
-          'not_approved',
-          def ? `the ${what}'s definition has changed or is new and awaits approval (portcullis pins diff)` : `the upstream does not list this ${what}`,
-          'pins',
-        ),
+      const kind = t.kind;
+      const decide = (def: Params | undefined): Verdict => {
+        if (def && guard.allows(t.upstream, kind, def)) return PASS;
+        const what = kind === 'tool' ? 'tool' : 'prompt';
+        return {
+          kind: 'deny',
+          rejection: reject(
+            'not_approved',
+            def ? `the ${what}'s definition has changed or is new and awaits approval (portcullis pins diff)` : `the upstream does not list this ${what}`,
+            'pins',
+          ),
+        };
       };
+      // A tool call already carries the listed definition: decided without a promise on the hot path.
+      if (kind === 'tool' && ctx.definition) return decide(ctx.definition as Params);
+      return lookup(ctx).then(decide, (err: unknown) => {
+        // The upstream could not be listed: the same answer the call itself would have had.
+        if (err instanceof UpstreamFailure) return { kind: 'deny', rejection: err.toRejection(t.upstream) } as Verdict;
+        throw err;
+      });
     },
   };
 }
