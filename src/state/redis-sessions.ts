@@ -32,9 +32,8 @@ export class RedisSessionStore implements SessionStore {
     return s;
   }
 
-  async admit<T>(key: string, r: Reservation, ttlMs: number, judge: (before: SessionState) => T): Promise<Judged<T>> {
-    const { flow, judged } = await this.steps.admit(key, r, ttlMs, judge);
-    return { result: flow, judged };
+  admit<T>(key: string, r: Reservation, ttlMs: number, judge: (before: SessionState) => T): Promise<Judged<T>> {
+    return this.steps.admit(key, r, ttlMs, judge);
   }
 
   async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {

@@ -38,15 +38,15 @@ export interface SessionState {
 export interface Guard {
   readonly rule: string;
   /** The session read something carrying one of these labels. */
-  readonly after?: readonly string[];
+  readonly after?: readonly string[] | undefined;
   /** The session read something carrying each of these labels. */
-  readonly afterAll?: readonly string[];
+  readonly afterAll?: readonly string[] | undefined;
   /** No call has satisfied the rule's requiresBefore yet. */
-  readonly requiresBefore?: true;
+  readonly requiresBefore?: true | undefined;
   /** The session already made this many of the rule's calls. */
-  readonly maxCalls?: number;
+  readonly maxCalls?: number | undefined;
   /** The call's (hashed) values would take the rule past `max` distinct values. */
-  readonly distinct?: { readonly values: readonly string[]; readonly max: number };
+  readonly distinct?: { readonly values: readonly string[]; readonly max: number } | undefined;
 }
 
 /**

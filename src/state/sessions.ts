@@ -24,7 +24,8 @@ export interface SessionStore {
 }
 
 export interface Judged<T> {
-  readonly result: ReserveResult;
+  readonly flow: ReserveResult;
+  /** What `judge` made of the session's state as it was just before this step. */
   readonly judged: T;
 }
 
@@ -63,13 +64,13 @@ export class MemorySessionStore implements SessionStore {
     const s = this.get(key) ?? emptyState();
     // Judged before the reservation changes the (live) state, with nothing in between.
     const judged = judge(s);
-    const result = applyReserve(s, r);
-    if (result.ok && takesCounters(r)) this.put(key, s, ttlMs);
-    return { result, judged };
+    const flow = applyReserve(s, r);
+    if (flow.ok && takesCounters(r)) this.put(key, s, ttlMs);
+    return { flow, judged };
   }
 
   async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
-    return (await this.admit(key, r, ttlMs, () => undefined)).result;
+    return (await this.admit(key, r, ttlMs, () => undefined)).flow;
   }
 
   async record(key: string, o: Outcome, ttlMs: number): Promise<void> {

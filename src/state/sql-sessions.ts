@@ -84,13 +84,13 @@ export class SqlSessionStore implements SessionStore {
     return this.update(key, ttlMs, (s) => {
       // Each attempt judges the state it read; the one whose write wins is returned.
       const judged = judge(s);
-      const result = applyReserve(s, r);
-      return { write: result.ok && takesCounters(r), out: { result, judged } };
+      const flow = applyReserve(s, r);
+      return { write: flow.ok && takesCounters(r), out: { flow, judged } };
     });
   }
 
   async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
-    return (await this.admit(key, r, ttlMs, () => undefined)).result;
+    return (await this.admit(key, r, ttlMs, () => undefined)).flow;
   }
 
   record(key: string, o: Outcome, ttlMs: number): Promise<void> {

@@ -8,8 +8,8 @@
  * passes the flow rules keeps its flow counters even when a rate limit then refuses it (README).
  */
 import type { Bucket, BudgetCheck, TakeResult } from './counters.js';
-import type { Outcome, Reservation, ReserveResult, SessionState } from './session-state.js';
-import type { SessionStore } from './sessions.js';
+import type { Outcome, Reservation, SessionState } from './session-state.js';
+import type { Judged, SessionStore } from './sessions.js';
 
 /** What a tool call takes from the rate-limit counters. */
 export interface TakeRequest {
@@ -24,13 +24,9 @@ export interface BytesReturned {
   readonly ttlMs: number;
 }
 
-export interface Admitted<T> {
-  /** The flow part: refused when a guard fired or a bound was reached (then nothing was taken). */
-  readonly flow: ReserveResult;
-  /** What `judge` made of the session's state as it was just before this step. */
-  readonly judged: T;
+export interface Admitted<T> extends Judged<T> {
   /** The rate-limit part: present when the steps are joint, one was asked for and the flow part passed. */
-  readonly take: TakeResult | undefined;
+  readonly take?: TakeResult | undefined;
 }
 
 export interface CallSteps {
@@ -48,10 +44,7 @@ export interface CallSteps {
 export function sessionSteps(sessions: SessionStore): CallSteps {
   return {
     joint: false,
-    async admit(key, r, ttlMs, judge) {
-      const { result, judged } = await sessions.admit(key, r, ttlMs, judge);
-      return { flow: result, judged, take: undefined };
-    },
+    admit: (key, r, ttlMs, judge) => sessions.admit(key, r, ttlMs, judge),
     conclude: (key, o, ttlMs) => sessions.record(key, o, ttlMs),
   };
 }

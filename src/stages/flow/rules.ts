@@ -108,18 +108,29 @@ export function planCall(rules: readonly CompiledRule[], target: Target, labels:
   return plan;
 }
 
+// A rule's guards without distinct values are the same for every call: built once (fixed-shape
+// objects, which the checks read fastest).
+const staticGuards = new WeakMap<CompiledRule, Guard[]>();
+
 function guardsOf(r: CompiledRule, values: readonly string[]): Guard[] {
-  const base: Guard = { rule: r.name, ...(r.after ? { after: r.after } : {}), ...(r.afterAll ? { afterAll: r.afterAll } : {}) };
-  const byCount: Guard = { ...base, maxCalls: r.maxCalls! };
-  const byDistinct: Guard = { ...base, distinct: { values, max: r.distinct?.max ?? 0 } };
-  if (r.requiresBefore || r.maxCalls === undefined || r.distinct === undefined) {
-    const all: Guard = { ...base, ...(r.requiresBefore ? { requiresBefore: true } : {}), ...(r.maxCalls !== undefined ? { maxCalls: r.maxCalls } : {}), ...(r.distinct ? { distinct: byDistinct.distinct } : {}) };
+  if (!r.distinct) {
+    let guards = staticGuards.get(r);
+    if (!guards) staticGuards.set(r, (guards = [guard(r, r.requiresBefore !== undefined, r.maxCalls, undefined)]));
+    return guards;
+  }
+  const distinct = { values, max: r.distinct.max };
+  if (r.requiresBefore || r.maxCalls === undefined) {
     // Without a value of its argument the call adds no distinct target: the rule cannot fire.
-    return r.distinct && values.length === 0 ? [] : [all];
+    return values.length === 0 ? [] : [guard(r, r.requiresBefore !== undefined, r.maxCalls, distinct)];
   }
   // Both bounds and no requiresBefore: each bound refuses on its own once the labels hold, as the
   // counters' own bounds always have (the rule firing, both at once, is covered by either).
-  return values.length > 0 ? [byCount, byDistinct] : [byCount];
+  const byCount = guard(r, false, r.maxCalls, undefined);
+  return values.length > 0 ? [byCount, guard(r, false, undefined, distinct)] : [byCount];
+}
+
+function guard(r: CompiledRule, requiresBefore: boolean, maxCalls: number | undefined, distinct: Guard['distinct']): Guard {
+  return { rule: r.name, after: r.after, afterAll: r.afterAll, requiresBefore: requiresBefore || undefined, maxCalls, distinct };
 }
 
 const when = (ref: CallRef) => `${ref.tool} at ${new Date(ref.at).toISOString()} (audit id ${ref.id})`;
