@@ -2,8 +2,9 @@
 // What flow rules and rate limits add per call: the flow stage (request + response) and the
 // rate-limit stage (request + response) run back to back, one call at a time, for 200 sessions.
 //   npm run build && node bench/flow-ratelimit.mjs [redis://127.0.0.1:6379]
-// Cases: a call that meets a flow rule with a counter (history read, atomic reserve, record) and a
-// call that meets none (record only), each also taking 3 token buckets and a session budget.
+// Cases: a call that meets a flow rule with a counter (with Redis: one script checks the rules, takes
+// the counter, the 3 token buckets and the session budget; one records) and a call that meets none
+// (one script takes the buckets and budget; one records).
 // Stores: in process (storage.path ":memory:"), Redis when a URL is given (or
 // PORTCULLIS_TEST_REDIS_URL is set), and the embedded SQLite file. Bar (issue 7): ≤ 30 µs p50 with the
 // memory store, ≤ 0.5 ms with Redis. Prints, never asserts.
@@ -65,7 +66,9 @@ async function run(label, storage) {
     console.log(`${label.padEnd(10)} store not reachable, skipped`);
     return;
   }
-  const stages = [flowStageFor(config, state), rateLimitStageFor(config, state)];
+  // Wired as the gateway wires them (buildStages): the flow stage does the rate-limit stage's store work.
+  const limits = rateLimitStageFor(config, state);
+  const stages = [flowStageFor(config, state, limits), limits];
   const cases = { 'meets a counting rule': ['vault', 'export'], 'meets no rule': ['vault', 'list'] };
   for (const [name, [upstream, tool]] of Object.entries(cases)) {
     const req = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { to: 'a@example.com' } } };

@@ -65,9 +65,10 @@ export function buildStages(config: Config, audit?: AuditSink, pins?: { guard: P
   // Flow rules refine an allowed call (never grant one); then rate limits and budgets, after every
   // stage that refuses a call on its merits, so a refused call spends no quota (test/e2e/ratelimit-order).
   const shared = state ?? (needsState(config) ? openState({ ...config.storage, redis: undefined, postgres: undefined, path: ':memory:' }) : undefined);
-  const flow = shared && flowStageFor(config, shared);
-  if (flow) stages.push(flow);
+  // Adjacent, so the flow stage may do the rate-limit stage's store work in its own round trip.
   const limits = shared && rateLimitStageFor(config, shared);
+  const flow = shared && flowStageFor(config, shared, limits);
+  if (flow) stages.push(flow);
   if (limits) stages.push(limits);
   // LAST: a person is asked only about calls every other stage lets through. Always present, so a call
   // that needs approval is refused (not let through) where no approvals service was given.

@@ -29,9 +29,33 @@ export interface SessionState {
   history: HistoryEntry[];
 }
 
-/** Counters a call takes when it passes: all of them or none. A `max` makes the step conditional. */
+/**
+ * The conditions of a deny rule a call meets, as data: the store checks them against the session's
+ * state in the same atomic step that takes the reservation, so no concurrent call of the session can
+ * change the state between the check and the take. It fires when every condition given holds (the
+ * same test as `evaluate` in stages/flow/rules.ts, which words the refusal).
+ */
+export interface Guard {
+  readonly rule: string;
+  /** The session read something carrying one of these labels. */
+  readonly after?: readonly string[] | undefined;
+  /** The session read something carrying each of these labels. */
+  readonly afterAll?: readonly string[] | undefined;
+  /** No call has satisfied the rule's requiresBefore yet. */
+  readonly requiresBefore?: true | undefined;
+  /** The session already made this many of the rule's calls. */
+  readonly maxCalls?: number | undefined;
+  /** The call's (hashed) values would take the rule past `max` distinct values. */
+  readonly distinct?: { readonly values: readonly string[]; readonly max: number } | undefined;
+}
+
+/**
+ * Counters a call takes when it passes: all of them or none. The step is refused when a guard fires
+ * or a `max` is reached.
+ */
 export interface Reservation {
   readonly call: CallRef;
+  readonly guards?: readonly Guard[];
   readonly counts: ReadonlyArray<{ rule: string; max?: number }>;
   readonly distinct: ReadonlyArray<{ rule: string; values: readonly string[]; max?: number }>;
 }
@@ -70,14 +94,33 @@ export function parseState(text: string | null | undefined): SessionState {
   return { labels: o(r.labels), counts: o(r.counts), distinct, seen: o(r.seen), history };
 }
 
-/** Apply a reservation in place when every bounded step fits; otherwise leave the state untouched. */
+/** How many of `values` (counted once each) are not among `known`. */
+function freshCount(known: readonly string[], values: readonly string[]): number {
+  return values.filter((v, i) => !known.includes(v) && values.indexOf(v) === i).length;
+}
+
+export function guardFires(s: SessionState, g: Guard): boolean {
+  if (g.after && !g.after.some((l) => s.labels[l] !== undefined)) return false;
+  if (g.afterAll && !g.afterAll.every((l) => s.labels[l] !== undefined)) return false;
+  if (g.requiresBefore && s.seen[g.rule] !== undefined) return false;
+  if (g.maxCalls !== undefined && (s.counts[g.rule]?.n ?? 0) < g.maxCalls) return false;
+  if (g.distinct) {
+    const known = s.distinct[g.rule]?.values ?? [];
+    const fresh = freshCount(known, g.distinct.values);
+    if (fresh === 0 || known.length + fresh <= g.distinct.max) return false;
+  }
+  return true;
+}
+
+/** Apply a reservation in place when no guard fires and every bounded step fits; otherwise leave the state untouched. */
 export function applyReserve(s: SessionState, r: Reservation): ReserveResult {
+  for (const g of r.guards ?? []) if (guardFires(s, g)) return { ok: false, rule: g.rule };
   for (const c of r.counts) {
     if (c.max !== undefined && (s.counts[c.rule]?.n ?? 0) >= c.max) return { ok: false, rule: c.rule };
   }
   for (const d of r.distinct) {
     const values = s.distinct[d.rule]?.values ?? [];
-    const fresh = d.values.filter((v, i) => !values.includes(v) && d.values.indexOf(v) === i).length;
+    const fresh = freshCount(values, d.values);
     if (d.max !== undefined && fresh > 0 && values.length + fresh > d.max) return { ok: false, rule: d.rule };
   }
   for (const c of r.counts) s.counts[c.rule] = { n: (s.counts[c.rule]?.n ?? 0) + 1, last: r.call };
@@ -87,6 +130,11 @@ export function applyReserve(s: SessionState, r: Reservation): ReserveResult {
     s.distinct[d.rule] = { values: cur.values, last: r.call };
   }
   return { ok: true };
+}
+
+/** Whether a reservation takes any counter (one that takes none writes nothing). */
+export function takesCounters(r: Reservation): boolean {
+  return r.counts.length > 0 || r.distinct.length > 0;
 }
 
 /** Labels and `requiresBefore` marks keep the first call that set them; history keeps the newest calls. */

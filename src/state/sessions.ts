@@ -4,7 +4,7 @@
  * session can never both slip under a `maxCalls` bound; `record` only adds (first writer wins per
  * label), so it needs no check. State expires `ttlMs` after the session's last write.
  */
-import { applyRecord, applyReserve, emptyState, type Outcome, type Reservation, type ReserveResult, type SessionState } from './session-state.js';
+import { applyRecord, applyReserve, emptyState, takesCounters, type Outcome, type Reservation, type ReserveResult, type SessionState } from './session-state.js';
 
 export interface SessionStore {
   readonly kind: 'memory' | 'sqlite' | 'postgres' | 'redis';
@@ -13,9 +13,20 @@ export interface SessionStore {
    * included when asked for (stores that keep it apart skip it on the hot path).
    */
   load(key: string, withHistory?: boolean): Promise<SessionState>;
+  /**
+   * Reserve atomically, and show `judge` the state as it was just before (the flow stage words its
+   * verdict from it): check, take and read in one step, so nothing changes in between.
+   */
+  admit<T>(key: string, r: Reservation, ttlMs: number, judge: (before: SessionState) => T): Promise<Judged<T>>;
   reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult>;
   record(key: string, o: Outcome, ttlMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface Judged<T> {
+  readonly flow: ReserveResult;
+  /** What `judge` made of the session's state as it was just before this step. */
+  readonly judged: T;
 }
 
 /**
@@ -49,11 +60,17 @@ export class MemorySessionStore implements SessionStore {
     return this.get(key) ?? emptyState();
   }
 
-  async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
+  async admit<T>(key: string, r: Reservation, ttlMs: number, judge: (before: SessionState) => T): Promise<Judged<T>> {
     const s = this.get(key) ?? emptyState();
-    const out = applyReserve(s, r);
-    if (out.ok) this.put(key, s, ttlMs);
-    return out;
+    // Judged before the reservation changes the (live) state, with nothing in between.
+    const judged = judge(s);
+    const flow = applyReserve(s, r);
+    if (flow.ok && takesCounters(r)) this.put(key, s, ttlMs);
+    return { flow, judged };
+  }
+
+  async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
+    return (await this.admit(key, r, ttlMs, () => undefined)).flow;
   }
 
   async record(key: string, o: Outcome, ttlMs: number): Promise<void> {

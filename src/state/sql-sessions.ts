@@ -4,8 +4,8 @@
  * on conflict, so two replicas updating one session never lose each other's step.
  */
 import type { SqlDb } from '../storage/sql.js';
-import { applyRecord, applyReserve, parseState, type Outcome, type Reservation, type ReserveResult, type SessionState } from './session-state.js';
-import type { SessionStore } from './sessions.js';
+import { applyRecord, applyReserve, parseState, takesCounters, type Outcome, type Reservation, type ReserveResult, type SessionState } from './session-state.js';
+import type { Judged, SessionStore } from './sessions.js';
 
 const DDL = `CREATE TABLE IF NOT EXISTS flow_sessions (
   key TEXT PRIMARY KEY,
@@ -80,11 +80,17 @@ export class SqlSessionStore implements SessionStore {
     return (await this.read(key)).state;
   }
 
-  reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
+  admit<T>(key: string, r: Reservation, ttlMs: number, judge: (before: SessionState) => T): Promise<Judged<T>> {
     return this.update(key, ttlMs, (s) => {
-      const out = applyReserve(s, r);
-      return { write: out.ok, out };
+      // Each attempt judges the state it read; the one whose write wins is returned.
+      const judged = judge(s);
+      const flow = applyReserve(s, r);
+      return { write: flow.ok && takesCounters(r), out: { flow, judged } };
     });
+  }
+
+  async reserve(key: string, r: Reservation, ttlMs: number): Promise<ReserveResult> {
+    return (await this.admit(key, r, ttlMs, () => undefined)).flow;
   }
 
   record(key: string, o: Outcome, ttlMs: number): Promise<void> {

@@ -11,6 +11,7 @@ import { rateLimitStageFor } from '../../src/stages/ratelimit/build.js';
 import { openState, type StateBackends } from '../../src/state/open.js';
 import { MemorySessionStore, type SessionStore } from '../../src/state/sessions.js';
 import { MemoryCounters } from '../../src/state/counters.js';
+import { sessionSteps } from '../../src/state/steps.js';
 
 function config(policy: Record<string, unknown>): Config {
   const r = parseConfigText(stringify({ upstreams: { vault: { stdio: { command: 'node' } }, mail: { stdio: { command: 'node' }, labels: ['external-egress'] } }, policy }));
@@ -69,9 +70,10 @@ describe('flow stage', () => {
   it('fails closed: a store that cannot be read refuses the call; one that cannot record a label withholds the result', async () => {
     const broken: SessionStore = Object.assign(new MemorySessionStore(), {
       load: () => Promise.reject(new Error('connection refused')),
+      admit: () => Promise.reject(new Error('connection refused')),
       record: () => Promise.reject(new Error('connection refused')),
     });
-    const state: StateBackends = { sessions: broken, counters: new MemoryCounters(), ready: async () => false, close: async () => undefined };
+    const state: StateBackends = { sessions: broken, counters: new MemoryCounters(), steps: sessionSteps(broken), ready: async () => false, close: async () => undefined };
     const stage = flowStageFor(config({ labels: [{ upstream: 'vault', tools: ['read'], labels: ['secret'] }], flow: [{ name: 'r', after: ['secret'], deny: { labels: ['external-egress'] } }] }), state)!;
     expect(await stage.request!(ctx('mail', 'send'), req('send'))).toMatchObject({ kind: 'deny', rejection: { reason: 'state_unavailable' } });
     // vault__read meets no rule on the way in (no store needed), but its secret label must be recorded.
@@ -93,7 +95,8 @@ describe('rate-limit stage', () => {
 
   it('a counter store that fails refuses the call', async () => {
     const counters = Object.assign(new MemoryCounters(), { take: () => Promise.reject(new Error('READONLY')) });
-    const stage = rateLimitStageFor(config({ rateLimits: [{ name: 'g', per: 'global', rate: 10 }] }), { sessions: new MemorySessionStore(), counters, ready: async () => true, close: async () => undefined })!;
+    const sessions = new MemorySessionStore();
+    const stage = rateLimitStageFor(config({ rateLimits: [{ name: 'g', per: 'global', rate: 10 }] }), { sessions, counters, steps: sessionSteps(sessions), ready: async () => true, close: async () => undefined })!;
     expect(await stage.request!(ctx('vault', 't'), req('t'))).toMatchObject({ kind: 'deny', rejection: { reason: 'state_unavailable' } });
   });
 });

@@ -55,6 +55,63 @@ function contract(name: string, make: () => Promise<SessionStore>, cleanup: () =
       expect(s.distinct.to!.last.id).toBe('d-2');
     });
 
+    it('guards: a deny rule refuses in the step that would take its counters, when all its conditions hold', async () => {
+      const k = key();
+      const take = (id: string, guards: Reservation['guards']) => store.reserve(k, { ...reservation(id, [{ rule: 'n' }]), guards }, TTL);
+      // Label conditions: none read yet, so nothing fires (and the count is taken).
+      expect(await take('g-1', [{ rule: 'after', after: ['secret', 'pii'] }, { rule: 'all', afterAll: ['secret', 'untrusted'] }])).toEqual({ ok: true });
+      await store.record(k, { entry: { ...call('read-1'), labels: ['pii'] }, seen: [] }, TTL);
+      expect(await take('g-2', [{ rule: 'all', afterAll: ['pii', 'untrusted'] }])).toEqual({ ok: true });
+      expect(await take('g-3', [{ rule: 'after', after: ['secret', 'pii'] }])).toEqual({ ok: false, rule: 'after' });
+      await store.record(k, { entry: { ...call('read-2'), labels: ['untrusted'] }, seen: [] }, TTL);
+      expect(await take('g-4', [{ rule: 'all', afterAll: ['pii', 'untrusted'] }])).toEqual({ ok: false, rule: 'all' });
+      // requiresBefore fires until a call satisfied it; conditions combine (all must hold).
+      expect(await take('g-5', [{ rule: 'rb', requiresBefore: true }])).toEqual({ ok: false, rule: 'rb' });
+      expect(await take('g-6', [{ rule: 'rb', requiresBefore: true, after: ['secret'] }])).toEqual({ ok: true });
+      await store.record(k, { entry: call('a-1'), seen: ['rb'] }, TTL);
+      expect(await take('g-7', [{ rule: 'rb', requiresBefore: true }])).toEqual({ ok: true });
+      // maxCalls reads the rule's own count: n has been taken 4 times.
+      expect(await take('g-8', [{ rule: 'n', maxCalls: 5 }])).toEqual({ ok: true });
+      expect(await take('g-9', [{ rule: 'n', maxCalls: 5, after: ['pii'] }])).toEqual({ ok: false, rule: 'n' });
+      expect((await store.load(k)).counts.n!.n).toBe(5); // refused steps took nothing
+      // The first guard that fires is named.
+      expect(await take('g-10', [{ rule: 'quiet', after: ['secret'] }, { rule: 'b', maxCalls: 0 }, { rule: 'c', maxCalls: 0 }])).toEqual({ ok: false, rule: 'b' });
+    });
+
+    it('guards: distinct targets fire only on a new value past the bound', async () => {
+      const k = key();
+      const take = (id: string, values: string[]) => store.reserve(k, { call: call(id), guards: [{ rule: 'to', distinct: { values, max: 2 } }], counts: [], distinct: values.length > 0 ? [{ rule: 'to', values }] : [] }, TTL);
+      expect(await take('t-1', ['a', 'b', 'a'])).toEqual({ ok: true });
+      expect(await take('t-2', ['b'])).toEqual({ ok: true });
+      expect(await take('t-3', [])).toEqual({ ok: true });
+      expect(await take('t-4', ['a', 'c'])).toEqual({ ok: false, rule: 'to' });
+      expect((await store.load(k)).distinct.to!.values.sort()).toEqual(['a', 'b']);
+    });
+
+    it('concurrent steps under a guard never overshoot it', async () => {
+      const k = key();
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.reserve(k, { ...reservation(`q-${i}`, [{ rule: 'cap' }]), guards: [{ rule: 'cap', maxCalls: 5 }] }, TTL)));
+      expect(results.filter((r) => r.ok)).toHaveLength(5);
+      expect((await store.load(k)).counts.cap!.n).toBe(5);
+    });
+
+    it('admit shows the judge the state just before its own step', async () => {
+      const k = key();
+      const judge = (s: { counts: Record<string, { n: number }> }) => s.counts.c?.n ?? 0;
+      const seen = await Promise.all(Array.from({ length: 6 }, (_, i) => store.admit(k, { ...reservation(`j-${i}`, [{ rule: 'c' }]), guards: [{ rule: 'c', maxCalls: 4 }] }, TTL, judge)));
+      // Each step saw the count its own check read: 0..3 for the four that took, 4 for the refused ones.
+      expect(seen.filter((a) => a.flow.ok).map((a) => a.judged).sort()).toEqual([0, 1, 2, 3]);
+      expect(seen.filter((a) => !a.flow.ok).map((a) => a.judged)).toEqual([4, 4]);
+    });
+
+    it('a step that takes no counter writes nothing: the expiry stays where it was', async () => {
+      const k = key();
+      await store.record(k, { entry: { ...call('e-1'), labels: ['secret'] }, seen: [] }, 150);
+      expect(await store.reserve(k, { call: call('e-2'), guards: [{ rule: 'never', after: ['pii'] }], counts: [], distinct: [] }, TTL)).toEqual({ ok: true });
+      await sleep(450);
+      expect((await store.load(k)).labels).toEqual({});
+    });
+
     it('records labels (first call wins), requiresBefore marks and a bounded history', async () => {
       const k = key();
       await store.record(k, { entry: { ...call('r-1', 1000), labels: ['secret'] }, seen: [] }, TTL);

@@ -2,11 +2,16 @@
 import type { Config } from '../../config/schema.js';
 import type { Stage } from '../../pipeline/types.js';
 import type { StateBackends } from '../../state/open.js';
+import type { RateLimitStage } from '../ratelimit/stage.js';
 import { compileLabels } from './labels.js';
 import { compileFlow } from './rules.js';
 import { flowStage } from './stage.js';
 
-export function flowStageFor(config: Config, state: StateBackends): Stage | undefined {
+/**
+ * `limits`: the rate-limit stage when it runs right after this one (nothing between them can refuse a
+ * call), whose store work this stage then does in its own round trips.
+ */
+export function flowStageFor(config: Config, state: StateBackends, limits?: RateLimitStage): Stage | undefined {
   if (config.policy.flow.length === 0) return undefined;
   const sep = config.routing.separator;
   const passthrough = config.routing.passthrough;
@@ -14,6 +19,8 @@ export function flowStageFor(config: Config, state: StateBackends): Stage | unde
     rules: compileFlow(config.policy),
     labelsOf: compileLabels(config),
     store: state.sessions,
+    steps: state.steps,
+    share: limits?.share,
     ttlMs: config.listen.sessionIdleTimeoutMs,
     display: (upstream, name) => (passthrough === upstream ? name : `${upstream}${sep}${name}`),
   });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { CallSelector, Config, FlowRule } from '../../config/schema.js';
 import type { Target } from '../../pipeline/types.js';
 import { globToRegExpSource } from '../../policy/glob.js';
-import type { CallRef, Reservation, SessionState } from '../../state/session-state.js';
+import type { CallRef, Guard, Reservation, SessionState } from '../../state/session-state.js';
 
 export type SelectorFn = (t: Target, labels: readonly string[]) => boolean;
 
@@ -33,7 +33,16 @@ export interface Firing {
 export interface Evaluation {
   deny: Firing | undefined;
   approve: Firing | undefined;
-  reservation: Pick<Reservation, 'counts' | 'distinct'>;
+}
+
+/**
+ * What a call asks of the session store, known before its state is read: the guards of the deny rules
+ * it meets (the store checks them in the step that takes the counters) and the counters it takes.
+ */
+export interface CallPlan extends Pick<Reservation, 'counts' | 'distinct'> {
+  readonly guards: Guard[];
+  /** The call's hashed values per maxDistinctTargets rule, for `evaluate`. */
+  readonly values: ReadonlyMap<string, readonly string[]>;
 }
 
 export function compileSelector(s: CallSelector): SelectorFn {
@@ -85,16 +94,53 @@ export function targetValues(args: unknown, path: readonly string[]): string[] {
   return list.map((x) => createHash('sha256').update(typeof x === 'string' ? x.trim().toLowerCase() : JSON.stringify(x)).digest('hex').slice(0, 24));
 }
 
+export function planCall(rules: readonly CompiledRule[], target: Target, labels: readonly string[], args: unknown): CallPlan {
+  const plan = { guards: [] as Guard[], counts: [] as Array<{ rule: string }>, distinct: [] as Array<{ rule: string; values: string[] }>, values: new Map<string, string[]>() };
+  for (const r of rules) {
+    if (!r.applies(target, labels)) continue;
+    const values = r.distinct ? targetValues(args, r.distinct.path) : [];
+    if (r.distinct) plan.values.set(r.name, values);
+    // Every call a rule selects counts, whatever its other conditions (a bound counts the calls it selects).
+    if (r.maxCalls !== undefined) plan.counts.push({ rule: r.name });
+    if (values.length > 0) plan.distinct.push({ rule: r.name, values });
+    if (r.action === 'deny') plan.guards.push(...guardsOf(r, values));
+  }
+  return plan;
+}
+
+// A rule's guards without distinct values are the same for every call: built once (fixed-shape
+// objects, which the checks read fastest).
+const staticGuards = new WeakMap<CompiledRule, Guard[]>();
+
+function guardsOf(r: CompiledRule, values: readonly string[]): Guard[] {
+  if (!r.distinct) {
+    let guards = staticGuards.get(r);
+    if (!guards) staticGuards.set(r, (guards = [guard(r, r.requiresBefore !== undefined, r.maxCalls, undefined)]));
+    return guards;
+  }
+  const distinct = { values, max: r.distinct.max };
+  if (r.requiresBefore || r.maxCalls === undefined) {
+    // Without a value of its argument the call adds no distinct target: the rule cannot fire.
+    return values.length === 0 ? [] : [guard(r, r.requiresBefore !== undefined, r.maxCalls, distinct)];
+  }
+  // Both bounds and no requiresBefore: each bound refuses on its own once the labels hold, as the
+  // counters' own bounds always have (the rule firing, both at once, is covered by either).
+  const byCount = guard(r, false, r.maxCalls, undefined);
+  return values.length > 0 ? [byCount, guard(r, false, undefined, distinct)] : [byCount];
+}
+
+function guard(r: CompiledRule, requiresBefore: boolean, maxCalls: number | undefined, distinct: Guard['distinct']): Guard {
+  return { rule: r.name, after: r.after, afterAll: r.afterAll, requiresBefore: requiresBefore || undefined, maxCalls, distinct };
+}
+
 const when = (ref: CallRef) => `${ref.tool} at ${new Date(ref.at).toISOString()} (audit id ${ref.id})`;
 
 /**
  * Every rule that applies is checked; a denying rule wins over an approving one, and the first in
  * config order is reported. A rule fires when all of its conditions hold.
  */
-export function evaluate(rules: readonly CompiledRule[], state: SessionState, target: Target, labels: readonly string[], args: unknown, display: string): Evaluation {
-  const out: Evaluation = { deny: undefined, approve: undefined, reservation: { counts: [], distinct: [] } };
-  const counts: Array<{ rule: string; max?: number }> = [];
-  const distinct: Array<{ rule: string; values: string[]; max?: number }> = [];
+export function evaluate(rules: readonly CompiledRule[], state: SessionState, target: Target, labels: readonly string[], values: CallPlan['values'], display: string): Evaluation {
+  const out: Evaluation = { deny: undefined, approve: undefined };
   for (const r of rules) {
     if (!r.applies(target, labels)) continue;
     const reasons: string[] = [];
@@ -118,8 +164,6 @@ export function evaluate(rules: readonly CompiledRule[], state: SessionState, ta
         reasons.push(`this session read ${r.afterAll.map((l) => `"${l}"`).join(' and ')} data (the last from ${when(last)})`);
       }
     }
-    // Bounds apply to the calls the other conditions select; only then may they refuse.
-    const bounded = holds;
     if (holds && r.requiresBefore) {
       if (state.seen[r.name] !== undefined) holds = false;
       else reasons.push(`it needs a call of ${r.requiresDescription} earlier in this session`);
@@ -130,18 +174,15 @@ export function evaluate(rules: readonly CompiledRule[], state: SessionState, ta
         trigger ??= c?.last;
         reasons.push(c ? `this session already made ${c.n} such calls, the last ${when(c.last)}` : 'the limit is 0 such calls');
       } else holds = false;
-      counts.push(bounded && r.action === 'deny' && !r.requiresBefore ? { rule: r.name, max: r.maxCalls } : { rule: r.name });
     }
     if (r.distinct) {
-      const values = targetValues(args, r.distinct.path);
       const d = state.distinct[r.name];
       const known = d?.values ?? [];
-      const fresh = new Set(values.filter((v) => !known.includes(v))).size;
+      const fresh = new Set((values.get(r.name) ?? []).filter((v) => !known.includes(v))).size;
       if (holds && fresh > 0 && known.length + fresh > r.distinct.max) {
         trigger ??= d?.last;
         reasons.push(`it would reach more than ${r.distinct.max} distinct values of "${r.distinct.arg}" in this session${d ? `, the last added by ${when(d.last)}` : ''}`);
       } else holds = false;
-      if (values.length > 0) distinct.push(bounded && r.action === 'deny' && !r.requiresBefore ? { rule: r.name, values, max: r.distinct.max } : { rule: r.name, values });
     }
     if (!holds) continue;
     const firing: Firing = { rule: r.name, reason: `flow rule "${r.name}" ${r.action === 'deny' ? 'refuses' : 'needs approval for'} "${display}": ${reasons.join('; ')}`, trigger };
@@ -149,6 +190,5 @@ export function evaluate(rules: readonly CompiledRule[], state: SessionState, ta
       out.deny ??= firing;
     } else out.approve ??= firing;
   }
-  out.reservation = { counts, distinct };
   return out;
 }

@@ -1,12 +1,11 @@
 /** The rate-limit stage for a config, or none when the policy sets no limits and no budgets. */
 import type { Config } from '../../config/schema.js';
-import type { Stage } from '../../pipeline/types.js';
 import { compilePolicy } from '../../policy/compile.js';
 import type { StateBackends } from '../../state/open.js';
 import { compileLimits } from './limits.js';
-import { rateLimitStage } from './stage.js';
+import { rateLimitStage, type RateLimitStage } from './stage.js';
 
-export function rateLimitStageFor(config: Config, state: StateBackends): Stage | undefined {
+export function rateLimitStageFor(config: Config, state: StateBackends): RateLimitStage | undefined {
   const limits = compileLimits(config.policy);
   if (limits.count === 0 && config.policy.budgets === undefined) return undefined;
   return rateLimitStage({
