@@ -59,16 +59,19 @@ function candidates(text: string, wantLong: boolean, max: number): [number, stri
 
 /** Some known name is a long plain word (no separator): such names need the LONG_TOKEN pass. */
 const longNames = new WeakMap<object, boolean>();
-function hasLongName(item: ItemCtx): boolean {
-  let v = longNames.get(item.foreign);
+const isLongPlain = (n: string): boolean => n.length >= 10 && !/[_.-]/.test(n);
+/** Per name collection, computed once: every field of every item of a server shares the same sets. */
+function anyLongName(names: Iterable<string>, key: object): boolean {
+  let v = longNames.get(key);
   if (v === undefined) {
     v = false;
-    for (const n of item.foreign.keys()) if (n.length >= 10 && !/[_.-]/.test(n)) { v = true; break; }
-    longNames.set(item.foreign, v);
+    for (const n of names) if (isLongPlain(n)) { v = true; break; }
+    longNames.set(key, v);
   }
-  if (v) return true;
-  for (const n of item.siblings) if (n.length >= 10 && !/[_.-]/.test(n)) return true;
-  return item.name.length >= 10 && !/[_.-]/.test(item.name);
+  return v;
+}
+function hasLongName(item: ItemCtx): boolean {
+  return anyLongName(item.foreign.keys(), item.foreign) || anyLongName(item.siblings, item.siblings) || isLongPlain(item.name);
 }
 
 export function toolRefs(text: string, item: ItemCtx, max = 400): Refs {
