@@ -4,6 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GATED_PATTERNS } from '../../src/detect/poisoning/rules/godtool.js';
 import { SEP_TOKEN, sepTokens, toolRefs } from '../../src/detect/poisoning/rules/refs.js';
 import type { ItemCtx } from '../../src/detect/poisoning/engine.js';
 import { foldView } from '../../src/detect/poisoning/unicode.js';
@@ -23,6 +24,7 @@ function corpusTexts(): string[] {
     else if (v && typeof v === 'object') Object.values(v).forEach(collect);
   };
   for (const f of readdirSync('eval/poisoning/benign').filter((x) => x.endsWith('.json'))) collect(JSON.parse(readFileSync(`eval/poisoning/benign/${f}`, 'utf8')));
+  for (const f of readdirSync('eval/poisoning/cases').filter((x) => x.endsWith('.mjs') && x !== 'util.mjs')) texts.push(...foldView(readFileSync(`eval/poisoning/cases/${f}`, 'utf8')).text.split('\n'));
   return texts;
 }
 
@@ -60,5 +62,18 @@ describe('poisoning shortcuts', () => {
     expect(refs.foreign.map((r) => r.name)).toEqual(['lookup', `q${'z'.repeat(63)}`]);
     // A name of 65 characters is not a candidate for the pattern either.
     expect(toolRefs(`${filler}use q${'z'.repeat(64)}() now`, item).foreign).toEqual([]);
+  });
+
+  it('god-tool gates are necessary conditions: wherever a gated pattern matches, each of its gates does', () => {
+    const has = (re: RegExp, t: string): boolean => { re.lastIndex = 0; return re.test(t); };
+    let matched = 0;
+    for (const text of corpusTexts()) {
+      for (const [pattern, gates] of GATED_PATTERNS) {
+        if (!has(pattern, text)) continue;
+        matched++;
+        for (const g of gates) expect(has(g, text), `${g.source} for ${pattern.source.slice(0, 50)} in ${text.slice(0, 80)}`).toBe(true);
+      }
+    }
+    expect(matched).toBeGreaterThan(20);
   });
 });
