@@ -94,6 +94,18 @@ export function scanHiddenChars(field: Field, limit: number, sink: Sink, continu
       i++;
       continue;
     }
+    // A plain space or line feed (the next most common): what the full path below does for them.
+    if ((cp === 0x20 || cp === 0x0a) && tagStart < 0) {
+      vsRun = 0;
+      invisRun = 0;
+      endWord(i);
+      if (wsStart < 0) { wsStart = i; wsBreaks = 0; wsLen = 0; }
+      wsLen++;
+      if (cp === 0x0a) wsBreaks++;
+      prev = cp;
+      i++;
+      continue;
+    }
     const w = cp > 0xffff ? 2 : 1;
     const nextCp = i + w < n ? s.codePointAt(i + w)! : -1;
 
