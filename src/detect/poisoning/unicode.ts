@@ -124,8 +124,9 @@ const isAsciiLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 
  * another script stay as they are, so Cyrillic and Greek text keeps working for its own patterns.
  * `underscoreAsSpace` reads identifiers such as property names as words.
  */
-export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpace = false): View {
-  if (!NON_PLAIN_ASCII.test(from === 0 && to === raw.length ? raw : raw.slice(from, to))) return foldAscii(raw, from, to, underscoreAsSpace);
+export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpace = false, plainAscii?: boolean): View {
+  // `plainAscii`: the caller already knows whether raw[from, to) is plain ASCII (see hasNonPlainAscii).
+  if (plainAscii ?? !NON_PLAIN_ASCII.test(from === 0 && to === raw.length ? raw : raw.slice(from, to))) return foldAscii(raw, from, to, underscoreAsSpace);
   // The view is written as UTF-16 units into `buf` (decoded once at the end): joining one small string
   // per word and separator cost more than the fold itself on long descriptions.
   const map = new Int32Array(Math.max(0, to - from) + 8);

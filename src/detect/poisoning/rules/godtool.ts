@@ -35,6 +35,7 @@ const FILE_GATE = rx('any|arbitrary|all |anywhere|restrict|full access|system fi
 const FILE_OBJECT_GATE = rx('file|path|director|location|anywhere|restrict|rm -rf|recursively');
 const PRIV_GATE = rx('sudo|root|administrator|elevated|admin rights');
 const EXEC_SCOPED = /\b(?:defined in|predefined|pre-defined|saved|by (?:its )?(?:name|id)|one of the|allow-?listed|whitelisted|configured (?:commands|scripts)|vs ?code command|editor command)\b/;
+const SQL_OR_DATABASE = /sql|database/i;
 const SQL_WORD = /\b(?:sql|mysql|postgres(?:ql)?|sqlite|mariadb|mssql|t-sql|database|db)\b/;
 const READ_ONLY = /\b(?:read-only|readonly|read only|select only|only select|select statements only|writes are rejected|cannot modify|no writes|does not modify)\b/;
 const SQL_ANY = /\b(?:any|arbitrary|raw|custom)\b[^\n]{0,12}\b(?:sql|query|queries|statement)\b|\b(?:ddl|dml)\b/;
@@ -120,7 +121,9 @@ export function scanGodTool(def: { name: Field | undefined; description: Field |
     const scoped = SCOPED_CODE.test(d) && !HOST.test(d);
     if (!scoped) { report('god-tool.code', 'high', 'Executes arbitrary code in the server process.', CODE); return; }
   }
-  const paramSql = (): boolean => params.some((p) => { const x = `${p.name} ${p.description}`.toLowerCase(); return x.includes('sql') || x.includes('database'); });
+  // Case-insensitive test instead of lower-casing a copy of every parameter's text (the same answer:
+  // no non-ASCII character lower-cases to, or matches without the u flag, these ASCII letters).
+  const paramSql = (): boolean => params.some((p) => SQL_OR_DATABASE.test(p.name) || SQL_OR_DATABASE.test(p.description));
   const sqlish = tokens.includes('sql') || ((d.includes('sql') || d.includes('postgres') || d.includes('database') || d.includes('db') || paramSql()) && (SQL_WORD.test(d) || SQL_WORD.test(paramTextOf())));
   const paramText = sqlish ? paramTextOf() : '';
   const sqlParam = sqlish ? freeParams.find((p) => /^(?:sql|query|statement|stmt|q|sql_?query)$/i.test(p.name) || /\bsql\b/.test(p.description.toLowerCase())) : undefined;
