@@ -1,7 +1,7 @@
 /**
- * Which tools a piece of text refers to: this server's own tools (siblings — benign workflow hints
- * such as "call resolve_id first"), tools of other servers (foreign — the material of shadowing), or
- * tool-like identifiers nobody here defines (unknown). Names that are ordinary words ("search",
+ * Which tools a piece of text refers to: tools of other servers (foreign — the material of shadowing)
+ * or tool-like identifiers nobody here defines (unknown). The server's own tools (benign workflow
+ * hints such as "call resolve_id first") are recognised and skipped, not collected: no rule reads them. Names that are ordinary words ("search",
  * "fetch") only count when the text marks them as a tool (quoted, or followed by "tool").
  */
 import type { ItemCtx } from '../engine.js';
@@ -11,7 +11,6 @@ import { has } from '../vocab.js';
 export interface Ref { readonly name: string; readonly at: number; readonly end: number }
 export interface Refs {
   readonly foreign: Ref[];
-  readonly sibling: Ref[];
   readonly unknown: Ref[];
 }
 
@@ -118,14 +117,15 @@ function hasLongName(item: ItemCtx): boolean {
 }
 
 export function toolRefs(text: string, item: ItemCtx, max = 400): Refs {
-  const refs: Refs = { foreign: [], sibling: [], unknown: [] };
+  const refs: Refs = { foreign: [], unknown: [] };
   const self = item.name.toLowerCase();
   for (const [at, raw] of candidates(text, hasLongName(item), max)) {
     let end = at + raw.length;
     // Trailing separators belong to the sentence ("… read_file." / "x-"), not to the name.
     while (end > at + 1) { const c = text.charCodeAt(end - 1); if (c === 0x2e || c === 0x5f || c === 0x2d) end--; else break; }
     const t = end === at + raw.length ? raw : text.slice(at, end);
-    if (t === self || item.siblings.has(t)) { if (distinctive(t) || isMarked(text, at, end)) refs.sibling.push({ name: t, at, end }); continue; }
+    // The server's own tools are never references to count (and a name is either its own or foreign).
+    if (t === self || item.siblings.has(t)) continue;
     if (item.foreign.has(t)) { if (distinctive(t) || isMarked(text, at, end)) refs.foreign.push({ name: t, at, end }); continue; }
     // Unknown references need an identifier shape; file names, versions and domains are not tools.
     if (!(t.includes('_') || t.includes('-')) || t.includes('.') || item.params.has(t)) continue;
