@@ -61,13 +61,21 @@ export function makeFinding(rule: { id: string; family: Family; explain: string 
 /**
  * All hints of a rule list in one Aho–Corasick automaton: one pass over the text, a table lookup per
  * ASCII character (a sparse map for others), whatever the number of hints. Built once per rule list.
+ * The ASCII table is indexed by character class, not by character: only the ~40 characters that occur
+ * in some hint get a column (all others send every state back to the root), which keeps the table
+ * small enough (states × classes × 2 bytes, ~130 KB) to stay in cache; a 128-column Int32 table did not.
  */
 interface HintIndex {
-  /** delta[state * 128 + c] for ASCII c: the next state (failure links already folded in). */
-  readonly delta: Int32Array;
+  /** Column of each ASCII character in `delta` (0: occurs in no hint). */
+  readonly column: Uint8Array;
+  readonly columns: number;
+  /** delta[state * columns + column]: the next state (failure links already folded in). */
+  readonly delta: Uint16Array | Int32Array;
   /** Non-ASCII transitions of the trie, followed with failure links at run time. */
   readonly wide: readonly (Map<number, number> | undefined)[];
   readonly fail: Int32Array;
+  /** 1 for states that unlock a rule (most do not; the scan checks this flag before `out`). */
+  readonly emits: Uint8Array;
   /** Rule indexes unlocked when a state is reached (its own hints and those of its failure chain). */
   readonly out: readonly (readonly number[])[];
   /** Rules without hints: always candidates. */
@@ -93,12 +101,17 @@ function hintIndex(rules: readonly PatternRule[]): HintIndex {
       outSets[st]!.add(ri);
     }
   });
+  // Columns: one per ASCII character used by a hint, column 0 for every other character.
+  const column = new Uint8Array(128);
+  const asciiUsed: number[] = [];
+  for (const m of next) for (const c of m.keys()) if (c < 128 && column[c] === 0) { asciiUsed.push(c); column[c] = asciiUsed.length; }
+  const columns = asciiUsed.length + 1;
   // Failure links (BFS) and the ASCII transition table.
   const n = next.length;
   const fail = new Int32Array(n);
-  const delta = new Int32Array(n * 128);
+  const delta = n <= 0xffff ? new Uint16Array(n * columns) : new Int32Array(n * columns);
   const order: number[] = [0];
-  for (let c = 0; c < 128; c++) delta[c] = next[0]!.get(c) ?? 0;
+  for (const c of asciiUsed) delta[column[c]!] = next[0]!.get(c) ?? 0;
   for (let qi = 0; qi < order.length; qi++) {
     const st = order[qi]!;
     for (const [c, to] of next[st]!) {
@@ -111,12 +124,13 @@ function hintIndex(rules: readonly PatternRule[]): HintIndex {
       }
       for (const x of outSets[fail[to]!]!) outSets[to]!.add(x);
     }
-    if (st !== 0) for (let c = 0; c < 128; c++) delta[st * 128 + c] = next[st]!.get(c) ?? delta[fail[st]! * 128 + c]!;
+    if (st !== 0) for (const c of asciiUsed) delta[st * columns + column[c]!] = next[st]!.get(c) ?? delta[fail[st]! * columns + column[c]!]!;
   }
   const wide = next.map((m) => { const w = new Map([...m].filter(([c]) => c >= 128)); return w.size > 0 ? w : undefined; });
   const out = outSets.map((x) => [...x]);
+  const emits = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0));
   const always = rules.flatMap((r, i) => (r.hints ? [] : [i]));
-  const idx = { delta, wide, fail, out, always };
+  const idx = { column, columns, delta, wide, fail, emits, out, always };
   indexes.set(rules, idx);
   return idx;
 }
@@ -126,11 +140,11 @@ export function candidateRules(rules: readonly PatternRule[], text: string): num
   const idx = hintIndex(rules);
   const on = new Uint8Array(rules.length);
   for (const i of idx.always) on[i] = 1;
-  const { delta, wide, fail, out } = idx;
+  const { column, columns, delta, wide, fail, emits, out } = idx;
   let st = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 128) st = delta[st * 128 + c]!;
+    if (c < 128) st = delta[st * columns + column[c]!]!;
     else {
       for (;;) {
         const to = wide[st]?.get(c);
@@ -139,8 +153,10 @@ export function candidateRules(rules: readonly PatternRule[], text: string): num
         st = fail[st]!;
       }
     }
-    const o = out[st]!;
-    for (let k = 0; k < o.length; k++) on[o[k]!] = 1;
+    if (emits[st] === 1) {
+      const o = out[st]!;
+      for (let k = 0; k < o.length; k++) on[o[k]!] = 1;
+    }
   }
   const res: number[] = [];
   for (let i = 0; i < on.length; i++) if (on[i] === 1) res.push(i);

@@ -62,14 +62,17 @@ function scanItem(kind: ItemKind, def: unknown, ctx: ScanContext, options: ScanO
       if (budget.chars <= 0) break;
       budget.chars -= Math.min(len, lim.maxFieldChars);
     }
+    // Whether the field is plain ASCII decides the fast paths below; found once per field (oversized
+    // fields are only read in windows, which answer for themselves).
+    const plainAscii = len <= lim.maxItemChars ? !hasNonPlainAscii(field.text) : undefined;
     // Five plain-ASCII characters cannot hold anything any rule looks for: skip them outright.
-    if (len < 6 && !hasNonPlainAscii(field.text)) continue;
+    if (len < 6 && plainAscii === true) continue;
     // Invisible characters: one cheap pass over a bounded prefix (and the tail, where padding hides text).
-    scanHiddenChars(field, Math.min(len, lim.maxItemChars), sink);
+    scanHiddenChars(field, Math.min(len, lim.maxItemChars), sink, false, plainAscii);
     if (len > lim.maxItemChars) scanHiddenChars({ ...field, text: field.text.slice(len - tail) }, tail, (f) => sink({ ...f, span: [f.span[0] + len - tail, f.span[1] + len - tail] }), true);
     const windows: [number, number][] = len > lim.maxFieldChars ? [[0, head], [len - tail, len]] : [[0, len]];
     for (const [a, b] of windows) {
-      const view = foldView(field.text, a, b, field.kind === 'key');
+      const view = foldView(field.text, a, b, field.kind === 'key', a === 0 && b === len ? plainAscii : undefined);
       const fc: FieldCtx = { field, view, item };
       if (field === descField && a === 0) descView = view;
       runPatterns(PATTERN_RULES, fc, sink);

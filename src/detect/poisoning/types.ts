@@ -95,7 +95,11 @@ export interface ScanOptions {
   readonly policy: Policy;
 }
 
-/** What one item's scan knows about its neighbours (filled in by scanServers). */
+/**
+ * What one item's scan knows about its neighbours (filled in by scanServers). The scanner keeps facts
+ * derived from these collections per collection object, so hand over a new set or map when the names
+ * change rather than mutating one already used in a scan.
+ */
 export interface ScanContext {
   readonly server?: string;
   /** Lower-cased names of the other tools of the same server. */

@@ -124,10 +124,13 @@ const isAsciiLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 
  * another script stay as they are, so Cyrillic and Greek text keeps working for its own patterns.
  * `underscoreAsSpace` reads identifiers such as property names as words.
  */
-export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpace = false): View {
-  if (!NON_PLAIN_ASCII.test(from === 0 && to === raw.length ? raw : raw.slice(from, to))) return foldAscii(raw, from, to, underscoreAsSpace);
-  const out: string[] = [];
+export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpace = false, plainAscii?: boolean): View {
+  // `plainAscii`: the caller already knows whether raw[from, to) is plain ASCII (see hasNonPlainAscii).
+  if (plainAscii ?? !NON_PLAIN_ASCII.test(from === 0 && to === raw.length ? raw : raw.slice(from, to))) return foldAscii(raw, from, to, underscoreAsSpace);
+  // The view is written as UTF-16 units into `buf` (decoded once at the end): joining one small string
+  // per word and separator cost more than the fold itself on long descriptions.
   const map = new Int32Array(Math.max(0, to - from) + 8);
+  const buf = new Uint16Array(map.length);
   let n = 0;
   let pendingSpace: '' | ' ' | '\n' = '';
   let breaks = 0;
@@ -144,15 +147,12 @@ export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpa
   let aStart = -1;
   const push = (s: string, at: number): void => {
     const len = Math.min(s.length, map.length - n);
-    if (len <= 0) return;
-    out.push(len === s.length ? s : s.slice(0, len));
-    for (let k = 0; k < len; k++) map[n++] = at;
+    for (let k = 0; k < len; k++) { buf[n] = s.charCodeAt(k); map[n++] = at; }
   };
-  const pushRange = (s: string, at: number): void => {
-    const len = Math.min(s.length, map.length - n);
-    if (len <= 0) return;
-    out.push(len === s.length ? s : s.slice(0, len));
-    for (let k = 0; k < len; k++) map[n++] = at + k;
+  /** raw[start, end), plain ASCII letters, digits and underscores, lower-cased. */
+  const pushAsciiWord = (start: number, end: number): void => {
+    const stop = Math.min(end, start + map.length - n);
+    for (let k = start; k < stop; k++) { const c = raw.charCodeAt(k); buf[n] = c >= 0x41 && c <= 0x5a ? c + 32 : c; map[n++] = k; }
   };
   /** Turn the plain-ASCII prefix of the current word into per-character pieces (a non-ASCII letter joins it). */
   const materialize = (upTo: number): void => {
@@ -170,7 +170,7 @@ export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpa
   const flushWord = (end: number): void => {
     if (aStart >= 0) {
       flushSpace(raw[aStart]);
-      pushRange(raw.slice(aStart, end).toLowerCase(), aStart);
+      pushAsciiWord(aStart, end);
       aStart = -1;
       wordHasLatin = false;
       wordAllConfusable = true;
@@ -192,8 +192,23 @@ export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpa
     if (c < 0x80 && c >= 0x20 && c !== 0x7f) {
       if (c === 0x20) { flushWord(i); if (pendingSpace === '') pendingSpace = ' '; i++; continue; }
       if (isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || (c === 0x5f && !underscoreAsSpace)) {
-        if (wAt.length === 0) { if (aStart < 0) aStart = i; }
-        else { const lc = c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 32) : raw[i]!; part(lc, lc, i, false); }
+        if (wAt.length === 0) {
+          if (aStart < 0) aStart = i;
+          // The rest of a plain-ASCII word in a tight loop (the word state lives in the closure's context,
+          // which is slow to touch per character).
+          let j = i;
+          let letter = false;
+          for (; j < to; j++) {
+            const d = raw.charCodeAt(j);
+            if (isAsciiLetter(d)) letter = true;
+            else if (!((d >= 0x30 && d <= 0x39) || (d === 0x5f && !underscoreAsSpace))) break;
+          }
+          if (letter) wordHasLatin = true;
+          i = j;
+          continue;
+        }
+        const lc = c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 32) : raw[i]!;
+        part(lc, lc, i, false);
         if (isAsciiLetter(c)) wordHasLatin = true;
         i++;
         continue;
@@ -262,7 +277,16 @@ export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpa
     i += width;
   }
   flushWord(to);
-  return { text: out.join(''), map: map.subarray(0, n), base: from };
+  return { text: decodeUnits(buf, n), map: map.subarray(0, n), base: from };
+}
+
+/** buf[0, n) as a string, unit for unit (lone surrogates included, unlike TextDecoder). */
+function decodeUnits(buf: Uint16Array, n: number): string {
+  const CHUNK = 8192;
+  if (n <= CHUNK) return String.fromCharCode.apply(null, buf.subarray(0, n) as unknown as number[]);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i += CHUNK) parts.push(String.fromCharCode.apply(null, buf.subarray(i, Math.min(n, i + CHUNK)) as unknown as number[]));
+  return parts.join('');
 }
 
 const NON_PLAIN_ASCII = /[^\x20-\x7e\n\t\r]/;

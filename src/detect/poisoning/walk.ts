@@ -68,9 +68,10 @@ export function walkDefinition(def: unknown, limits: Limits): Walked {
         }
       } else {
         for (const k of Object.keys(value)) {
+          const childPath = `${path}/${escapePointer(k)}`;
           // A property name is text the model reads too (CyberArk's "full-schema poisoning").
-          if (key === 'properties' && !add(`${path}/${escapePointer(k)}`, k, 'key')) return false;
-          if (!visit((value as Record<string, unknown>)[k], `${path}/${escapePointer(k)}`, k, key, depth + 1)) return false;
+          if (key === 'properties' && !add(childPath, k, 'key')) return false;
+          if (!visit((value as Record<string, unknown>)[k], childPath, k, key, depth + 1)) return false;
         }
       }
     }

@@ -19,12 +19,38 @@ const inParam = (fc: FieldCtx): boolean => fc.field.path.includes('/properties/'
 /** "Whether to include …" describes an option, not a place to put data. */
 const FLAG_WORDING = /^ ?(?:whether|if (?:true|set|enabled)|when (?:true|set|enabled)|set (?:to )?true|true to|enable|include|boolean|flag)\b/;
 
-/** Active verbs anywhere, passive ones only when the data goes into a parameter. */
-function movingTo(fc: FieldCtx, w: string): boolean {
-  return hasUnnegated(reMoveVerb, w) || has(reAddToParam, w) || (hasUnnegated(rePassive, w) && (inParam(fc) || has(reParamDest, w)));
+/**
+ * Verdicts about one window of one field. The window around a match is line-bounded, so on a short
+ * line every match of the secrets, conversation and file rules (up to six each) gets the same window:
+ * the verdicts are worked out once per distinct window of a field instead of once per match.
+ */
+interface WindowVerdicts { moving?: boolean; reading?: boolean; dest?: boolean }
+const verdictMemo = new WeakMap<FieldCtx, Map<string, WindowVerdicts>>();
+function verdictsFor(fc: FieldCtx, w: string): WindowVerdicts {
+  let perWindow = verdictMemo.get(fc);
+  if (!perWindow) { perWindow = new Map(); verdictMemo.set(fc, perWindow); }
+  let v = perWindow.get(w);
+  if (!v) { v = {}; perWindow.set(w, v); }
+  return v;
 }
 
-function destination(fc: FieldCtx, window: string): boolean {
+/** Active verbs anywhere, passive ones only when the data goes into a parameter. */
+function movingTo(fc: FieldCtx, w: string): boolean {
+  const v = verdictsFor(fc, w);
+  return (v.moving ??= hasUnnegated(reMoveVerb, w) || has(reAddToParam, w) || (hasUnnegated(rePassive, w) && (inParam(fc) || has(reParamDest, w))));
+}
+
+function reading(fc: FieldCtx, w: string): boolean {
+  const v = verdictsFor(fc, w);
+  return (v.reading ??= hasUnnegated(reReadVerb, w));
+}
+
+function destination(fc: FieldCtx, w: string): boolean {
+  const v = verdictsFor(fc, w);
+  return (v.dest ??= findDestination(fc, w));
+}
+
+function findDestination(fc: FieldCtx, window: string): boolean {
   if (inParam(fc) || (mayHaveDest(window) && has(reExternalDest, window)) || has(reParamDest, window)) return true;
   if (/\bhere\b|\bthis (?:field|parameter|argument)\b|\b(?:upload|http_request|send_message|send_email|pastebin) tool\b|\bto (?:our|the|a|this|my) (?:[a-z-]{1,20} )?(?:server|endpoint|webhook|api|backend|collector|bucket|pastebin|storage|cloud|database|inbox|channel)\b|\bsubdomain\b/.test(window)) return true;
   const refs = toolRefs(window, fc.item);
@@ -38,7 +64,7 @@ const CONTENT_OF = /\b(?:contents?|text|data|body|value|output) of\b|\bfill (?:i
 
 function sensitiveFile(m: RegExpExecArray, fc: FieldCtx): Severity | null {
   const w = around(fc.view.text, m, 140);
-  const moving = movingTo(fc, w) || hasUnnegated(reReadVerb, w) || CONTENT_OF.test(w);
+  const moving = movingTo(fc, w) || reading(fc, w) || CONTENT_OF.test(w);
   const dest = destination(fc, w);
   if (moving && dest) return 'critical';
   if (moving) return 'high';
@@ -48,13 +74,13 @@ function sensitiveFile(m: RegExpExecArray, fc: FieldCtx): Severity | null {
 function secretValue(m: RegExpExecArray, fc: FieldCtx): Severity | null {
   const w = around(fc.view.text, m, 120);
   const moving = movingTo(fc, w);
-  const reading = hasUnnegated(reReadVerb, w);
+  const isReading = reading(fc, w);
   // Cheapest first: without a verb that moves or reads data there is nothing to grade.
-  if (!moving && !reading) return null;
+  if (!moving && !isReading) return null;
   const dest = destination(fc, w);
   const scope = /\bthe user'?s?\b|\b(?:all|every|any)\b|\bvisible\b|\bin the conversation\b|\benvironment\b|\bde l'utilisateur\b|\bdel usuario\b/.test(w);
   if (moving && (dest || scope)) return 'high';
-  if (reading && dest) return 'high';
+  if (isReading && dest) return 'high';
   if (moving) return 'medium';
   return null;
 }

@@ -24,17 +24,32 @@ const CODE = rx(`\\b(?:execute[sd]?|executing|run|runs|running|evaluate[s]?|eval
 const SCOPED_CODE = /\b(?:browser|page|tab|console|frame|webpage|dom|sandbox(?:ed)?|isolated|wasm|playground|in the page|element)\b/;
 const HOST = /\b(?:server process|node\.?js process|host|rce|the machine|your machine|operating system|full access|require|child_process|on the server)\b/;
 const SQL = rx(`\\b(?:execute[sd]?|executing|run|runs|running|issue[s]?|perform[s]?)\\b${gap(25)}?\\b(?:raw |arbitrary |any |custom |ad[- ]hoc |the |an? )?(?:sql|queries|query|statements?|ddl|dml)\\b`);
+// Literal gates: necessary conditions of the patterns below, cheap enough to try first. EXEC and CODE
+// need both a verb and an object, so each has a gate for either part (most descriptions have a verb
+// such as "run" or "open" but no shell, command or code to run).
 const EXEC_GATE = rx('exec|run|start|spawn|launch|invok|call|send|give|open|ejecut|fuhrt|ausfuhr|esegu|lance');
+const EXEC_OBJECT_GATE = rx('shell|terminal|bash|zsh|powershell|cmd|command|program|executable|process|binar|script|repl|system\\(\\)|sudo|kubectl|comando|befehl|commande');
 const CODE_GATE = rx('java|js|python|ruby|lua|perl|php|node|shell|bash|code|snippet|script|source|mongo');
+const CODE_VERB_GATE = rx('execut|run|eval|interpret');
 const FILE_GATE = rx('any|arbitrary|all |anywhere|restrict|full access|system files|rm -rf|recursively');
+const FILE_OBJECT_GATE = rx('file|path|director|location|anywhere|restrict|rm -rf|recursively');
 const PRIV_GATE = rx('sudo|root|administrator|elevated|admin rights');
 const EXEC_SCOPED = /\b(?:defined in|predefined|pre-defined|saved|by (?:its )?(?:name|id)|one of the|allow-?listed|whitelisted|configured (?:commands|scripts)|vs ?code command|editor command)\b/;
+const SQL_OR_DATABASE = /sql|database/i;
 const SQL_WORD = /\b(?:sql|mysql|postgres(?:ql)?|sqlite|mariadb|mssql|t-sql|database|db)\b/;
 const READ_ONLY = /\b(?:read-only|readonly|read only|select only|only select|select statements only|writes are rejected|cannot modify|no writes|does not modify)\b/;
 const SQL_ANY = /\b(?:any|arbitrary|raw|custom)\b[^\n]{0,12}\b(?:sql|query|queries|statement)\b|\b(?:ddl|dml)\b/;
 const FILE_ANY = rx(`(?:\\b(?:any|arbitrary|all)\\b${gap(15)}?\\b(?:files?|paths?|director(?:y|ies)|locations?)\\b${gap(30)}?(?:\\bon (?:the |your )?(?:disk|machine|system|host|computer|file ?system)\\b|\\banywhere\\b|\\bincluding system files\\b)|\\banywhere on (?:the |your )?(?:file ?system|disk|machine|computer|host)\\b|\\bno (?:directory |path )?restrictions\\b|\\bfull access to the (?:entire )?file ?system\\b|\\bsystem files\\b|\\brm -rf\\b|\\brecursively delet(?:e|es)\\b${gap(10)}?\\bany\\b|\\b(?:paths?|access|files?|directories) (?:are|is) not restricted\\b|\\bunrestricted (?:file|filesystem|file system|disk|path) access\\b|\\b(?:read|write|delete|modify|overwrite)s? (?:or (?:read|write|delete|modify|overwrite) )?any (?:file|path)s?\\b)`);
 const FILE_SCOPED = /\b(?:only works within|within (?:the )?allowed|allowed directories|sandbox|workspace root|inside the project|(?:in|within|inside|under) (?:the |this |your )?(?:workspace|project|repository|repo|allowed (?:directories|paths))\b)/;
 const PRIV = rx(`\\b(?:sudo|root privileges|as root|administrator privileges|elevated privileges|admin rights)\\b`);
+
+/** Each pattern with the gates tried before it: every gate must match wherever the pattern does (a test checks this on the eval data). */
+export const GATED_PATTERNS: readonly (readonly [RegExp, readonly RegExp[]])[] = [
+  [EXEC, [EXEC_GATE, EXEC_OBJECT_GATE]],
+  [CODE, [CODE_GATE, CODE_VERB_GATE]],
+  [FILE_ANY, [FILE_GATE, FILE_OBJECT_GATE]],
+  [PRIV, [PRIV_GATE]],
+];
 
 // Code (script, python, js) is judged by the CODE rule, which knows browser-page scoping.
 const SHELLISH = new Set(['shell', 'bash', 'sh', 'zsh', 'command', 'commands', 'cmd', 'terminal', 'process', 'powershell', 'pwsh', 'program', 'binary', 'subprocess']);
@@ -93,8 +108,8 @@ export function scanGodTool(def: { name: Field | undefined; description: Field |
 
   const shellName = isShellName(tokens);
   // Cheap literal gates before each pattern: most descriptions mention none of these words.
-  const execDesc = has(EXEC_GATE, d) && hasUnnegatedMatch(EXEC, d) && !EXEC_SCOPED.test(d);
-  const codeDesc = has(CODE_GATE, d) && hasUnnegatedMatch(CODE, d);
+  const execDesc = has(EXEC_GATE, d) && has(EXEC_OBJECT_GATE, d) && hasUnnegatedMatch(EXEC, d) && !EXEC_SCOPED.test(d);
+  const codeDesc = has(CODE_GATE, d) && has(CODE_VERB_GATE, d) && hasUnnegatedMatch(CODE, d);
   const cmdParam = shellName || execDesc || codeDesc ? cmdParamOf() : undefined;
   // A parameter documented as an id or a name picks a predefined thing; it is not a free command.
   const freeCmd = cmdParam !== undefined && !/^(?:the )?(?:[a-z]{1,12} )?(?:id|name|key|alias)\b|\b(?:id|name) (?:of|from) (?:a|an|the|one)\b/.test(cmdParam.description.toLowerCase());
@@ -106,16 +121,18 @@ export function scanGodTool(def: { name: Field | undefined; description: Field |
     const scoped = SCOPED_CODE.test(d) && !HOST.test(d);
     if (!scoped) { report('god-tool.code', 'high', 'Executes arbitrary code in the server process.', CODE); return; }
   }
-  const paramSql = (): boolean => params.some((p) => { const x = `${p.name} ${p.description}`.toLowerCase(); return x.includes('sql') || x.includes('database'); });
+  // Case-insensitive test instead of lower-casing a copy of every parameter's text (the same answer:
+  // no non-ASCII character lower-cases to, or matches without the u flag, these ASCII letters).
+  const paramSql = (): boolean => params.some((p) => SQL_OR_DATABASE.test(p.name) || SQL_OR_DATABASE.test(p.description));
   const sqlish = tokens.includes('sql') || ((d.includes('sql') || d.includes('postgres') || d.includes('database') || d.includes('db') || paramSql()) && (SQL_WORD.test(d) || SQL_WORD.test(paramTextOf())));
   const paramText = sqlish ? paramTextOf() : '';
-  const sqlParam = freeParams.find((p) => /^(?:sql|query|statement|stmt|q|sql_?query)$/i.test(p.name) || /\bsql\b/.test(p.description.toLowerCase()));
+  const sqlParam = sqlish ? freeParams.find((p) => /^(?:sql|query|statement|stmt|q|sql_?query)$/i.test(p.name) || /\bsql\b/.test(p.description.toLowerCase())) : undefined;
   const sqlName = (tokens.length === 1 && tokens[0] === 'sql') || (tokens.includes('sql') && tokens.some((t) => /^(?:run|exec|execute|query|raw)$/.test(t)));
   if (sqlish && sqlParam && (hasUnnegatedMatch(SQL, d) || SQL_ANY.test(paramText) || sqlName)) {
     if (READ_ONLY.test(d) || READ_ONLY.test(paramText)) report('god-tool.sql', 'low', 'Runs free-form read-only SQL: every table the connection can see is readable.', SQL);
     else report('god-tool.sql', 'high', 'Runs arbitrary SQL, including writes and schema changes.', SQL);
     return;
   }
-  if (has(FILE_GATE, d) && has(FILE_ANY, d) && !FILE_SCOPED.test(d)) { report('god-tool.file', 'high', 'Reads, writes or deletes files anywhere on the host.', FILE_ANY); return; }
+  if (has(FILE_GATE, d) && has(FILE_OBJECT_GATE, d) && has(FILE_ANY, d) && !FILE_SCOPED.test(d)) { report('god-tool.file', 'high', 'Reads, writes or deletes files anywhere on the host.', FILE_ANY); return; }
   if (has(PRIV_GATE, d) && has(PRIV, d)) { report('god-tool.privilege', 'high', 'Acts with root or administrator privileges.', PRIV); return; }
 }

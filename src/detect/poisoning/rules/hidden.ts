@@ -29,11 +29,12 @@ interface Hit { sev: Severity; id: string; explain: string; start: number; end: 
  * One linear pass over the raw field (bounded by `limit` code units) for invisible and control
  * characters, mixed-script words and padding. At most one finding per rule id per field.
  */
-export function scanHiddenChars(field: Field, limit: number, sink: Sink, continued = false): void {
+export function scanHiddenChars(field: Field, limit: number, sink: Sink, continued = false, plainAscii?: boolean): void {
   const s = field.text;
   const n = Math.min(s.length, limit);
   // Plain ASCII (the usual case) can only hide text behind padding; skip the per-character classification.
-  if (!hasNonPlainAscii(n === s.length ? s : s.slice(0, n))) { asciiPadding(field, n, sink, continued); return; }
+  // `plainAscii` is the caller's answer for the whole field, when it already has one.
+  if (n === s.length && plainAscii !== undefined ? plainAscii : !hasNonPlainAscii(n === s.length ? s : s.slice(0, n))) { asciiPadding(field, n, sink, continued); return; }
   const hits = new Map<string, Hit>();
   const hit = (h: Hit): void => {
     const old = hits.get(h.id);
@@ -90,6 +91,18 @@ export function scanHiddenChars(field: Field, limit: number, sink: Sink, continu
       }
       wsStart = -1;
       seenVisible = true;
+      prev = cp;
+      i++;
+      continue;
+    }
+    // A plain space or line feed (the next most common): what the full path below does for them.
+    if ((cp === 0x20 || cp === 0x0a) && tagStart < 0) {
+      vsRun = 0;
+      invisRun = 0;
+      endWord(i);
+      if (wsStart < 0) { wsStart = i; wsBreaks = 0; wsLen = 0; }
+      wsLen++;
+      if (cp === 0x0a) wsBreaks++;
       prev = cp;
       i++;
       continue;

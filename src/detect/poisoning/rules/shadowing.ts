@@ -66,7 +66,7 @@ export function scanShadowing(fc: FieldCtx, sink: Sink): void {
   const identifierish = text.includes('_') || (text.includes('-') && has(HYPHENATED, text));
   const maybeUnknown = identifierish && has(MAYBE_REF, text);
   const maybeForeign = fc.item.foreign.size > 0 && (identifierish || text.includes('`') || text.includes("'") || text.includes('"') || has(MAYBE_REF, text) || foreignNeedsScan(fc.item.foreign, text));
-  const refs = maybeUnknown || maybeForeign ? toolRefs(text, fc.item) : { foreign: [], sibling: [], unknown: [] };
+  const refs = maybeUnknown || maybeForeign ? toolRefs(text, fc.item) : { foreign: [], unknown: [] };
   const emit = (id: string, sev: Severity, explain: string, at: number, end: number): void => {
     sink(makeFinding({ id, family: F, explain }, sev, fc.field, toSpan(fc.view, at, end)) as Finding);
   };
