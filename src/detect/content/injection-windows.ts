@@ -1,0 +1,173 @@
+// The model's scoring pass: the worst window logit of a text in one fused loop. It computes exactly
+// what scanFeatures (features), nextSegmentEnd (segments) and the window rule of injection.ts compute
+// together — same features, summed in the same order, same segments — but reads each character once,
+// classifies ASCII through tables and makes no call per feature or per segment. scanFeatures stays
+// the definition (training uses it); test/detect/content-injection.test.ts checks that both agree.
+
+import { FEATURE_MASK, SEGMENT_HARD_MAX, SEGMENT_MAX, SEGMENT_MIN_SENTENCE } from './injection-features.js';
+
+const WORD = 1; // a word character after normalization: a-z, 0 (every digit), apostrophe, U+00C0 and above
+const BLANK = 2; // a blank after normalization (a space or a line break)
+const OPENER = 4; // . ! ? : | ` > — the next word opens a sentence or a line
+
+/** ASCII → the normalized character of injection-features.ts (lowercase, digits → 0, blanks → space or \n). */
+const NORM = new Uint8Array(128);
+const KIND = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  let n = c;
+  if (c >= 65 && c <= 90) n = c + 32;
+  else if (c >= 48 && c <= 57) n = 48;
+  else if (c === 10 || c === 13) n = 10;
+  else if (c <= 32) n = 32;
+  NORM[c] = n;
+  if ((n >= 97 && n <= 122) || n === 48 || n === 39) KIND[c] = WORD;
+  else if (n === 32 || n === 10) KIND[c] = BLANK;
+  else if (n === 46 || n === 33 || n === 63 || n === 58 || n === 124 || n === 96 || n === 62) KIND[c] = OPENER;
+}
+
+/** nextSegmentEnd's notion of a blank (on the raw character). */
+function isRawBlank(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 0xa0;
+}
+
+function fin(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & FEATURE_MASK;
+}
+
+/**
+ * The largest logit over the text's windows — every segment alone, and every two adjacent non-blank
+ * segments — and where it starts; `bias` when the text has no features.
+ */
+export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, bias: number, scale: number): { logit: number; at: number } {
+  const to = text.length;
+  // windows
+  let best = -Infinity;
+  let at = 0;
+  let prevS = 0;
+  let prevC = 0;
+  let prevStart = -1;
+  // the open segment
+  let segStart = 0;
+  let segLen = 0;
+  let segNonBlank = false;
+  let sum = 0;
+  let count = 0;
+  // features (see scanFeatures)
+  let c1 = 10;
+  let c2 = 0;
+  let c3 = 0;
+  let word = 0;
+  let inWord = false;
+  let prevWord = 0x2545f491;
+  let pendingBlank = 0;
+  let lineStart = true;
+  for (let i = 0; i <= to; i++) {
+    const raw = i < to ? text.charCodeAt(i) : 32; // the text ends as if followed by a space
+    let c: number;
+    let kind: number;
+    if (raw < 128) {
+      c = NORM[raw]!;
+      kind = KIND[raw]!;
+    } else if (raw === 0xa0) {
+      c = 32;
+      kind = BLANK;
+    } else {
+      c = raw;
+      kind = raw >= 0xc0 ? WORD : 0;
+    }
+    if (inWord && (kind & WORD) === 0) {
+      // the word ends here: the word, the word pair, and the word as an opener
+      sum += weights[fin(word ^ 0x1b873593)]!;
+      sum += weights[fin(Math.imul(prevWord, 0x5bd1e995) ^ word ^ 0x68e31da4)]!;
+      count += 2;
+      if (lineStart) {
+        sum += weights[fin(word ^ 0x7f4a7c15)]!;
+        count++;
+      }
+      lineStart = false;
+      prevWord = word;
+      word = 0;
+      inWord = false;
+    }
+    if ((kind & BLANK) !== 0) {
+      if (pendingBlank !== 10) pendingBlank = c;
+      if (c === 10) lineStart = true;
+    } else {
+      if (pendingBlank !== 0) {
+        c3 = c2;
+        c2 = c1;
+        c1 = pendingBlank;
+        pendingBlank = 0;
+      }
+      if ((kind & WORD) !== 0) {
+        word = (Math.imul(word ^ c, 0x01000193) - 0x61c88647) | 0; // + 0x9e3779b9, modulo 2^32
+        inWord = true;
+      } else {
+        lineStart = (kind & OPENER) !== 0;
+      }
+      if (c3 !== 0) {
+        sum += weights[fin(Math.imul(Math.imul(Math.imul(Math.imul(c ^ 0x27d4eb2f, 0x165667b1) ^ c1, 0xc2b2ae35) ^ c2, 0x27d4eb2f) ^ c3, 0x165667b1) ^ 4)]!;
+        count++;
+      }
+      c3 = c2;
+      c2 = c1;
+      c1 = c;
+    }
+    if (i === to) break;
+    // segments (see nextSegmentEnd): does the open segment end after this character?
+    segLen++;
+    let ends = false;
+    if (raw === 10) ends = segNonBlank;
+    else {
+      const blank = isRawBlank(raw);
+      if (!blank) segNonBlank = true;
+      if ((raw === 46 || raw === 63 || raw === 33) && segLen >= SEGMENT_MIN_SENTENCE && (i + 1 >= to || isRawBlank(text.charCodeAt(i + 1)))) ends = true;
+      else if ((segLen >= SEGMENT_MAX && blank) || segLen >= SEGMENT_HARD_MAX) ends = true;
+    }
+    if (ends && i + 1 < to) {
+      // the segment closes: its features are complete (the next character's belong to the next one)
+      if (count > 0) {
+        const s = sum * scale;
+        const single = bias + s / Math.sqrt(count);
+        if (single > best) {
+          best = single;
+          at = segStart;
+        }
+        if (prevStart >= 0) {
+          const pair = bias + (s + prevS) / Math.sqrt(count + prevC);
+          if (pair > best) {
+            best = pair;
+            at = prevStart;
+          }
+        }
+        prevS = s;
+        prevC = count;
+        prevStart = segStart;
+      }
+      sum = 0;
+      count = 0;
+      segStart = i + 1;
+      segLen = 0;
+      segNonBlank = false;
+    }
+  }
+  if (count > 0) {
+    const s = sum * scale;
+    const single = bias + s / Math.sqrt(count);
+    if (single > best) {
+      best = single;
+      at = segStart;
+    }
+    if (prevStart >= 0) {
+      const pair = bias + (s + prevS) / Math.sqrt(count + prevC);
+      if (pair > best) {
+        best = pair;
+        at = prevStart;
+      }
+    }
+  }
+  return { logit: best === -Infinity ? bias : best, at };
+}
