@@ -4,11 +4,13 @@
 // classifies ASCII through tables and makes no call per feature or per segment. scanFeatures stays
 // the definition (training uses it); test/detect/content-injection.test.ts checks that both agree.
 
+import { codeUnits } from './code-units.js';
 import { FEATURE_MASK, SEGMENT_HARD_MAX, SEGMENT_MAX, SEGMENT_MIN_SENTENCE } from './injection-features.js';
 
 const WORD = 1; // a word character after normalization: a-z, 0 (every digit), apostrophe, U+00C0 and above
 const BLANK = 2; // a blank after normalization (a space or a line break)
 const OPENER = 4; // . ! ? : | ` > — the next word opens a sentence or a line
+const SEGMENTING = 8; // a raw blank or . ? ! — the characters nextSegmentEnd looks at (besides the length)
 
 /** ASCII → the normalized character of injection-features.ts (lowercase, digits → 0, blanks → space or \n). */
 const NORM = new Uint8Array(128);
@@ -23,6 +25,7 @@ for (let c = 0; c < 128; c++) {
   if ((n >= 97 && n <= 122) || n === 48 || n === 39) KIND[c] = WORD;
   else if (n === 32 || n === 10) KIND[c] = BLANK;
   else if (n === 46 || n === 33 || n === 63 || n === 58 || n === 124 || n === 96 || n === 62) KIND[c] = OPENER;
+  if (isRawBlank(c) || c === 46 || c === 63 || c === 33) KIND[c]! |= SEGMENTING;
 }
 
 /** nextSegmentEnd's notion of a blank (on the raw character). */
@@ -42,7 +45,10 @@ function fin(h: number): number {
  * segments — and where it starts; `bias` when the text has no features.
  */
 export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, bias: number, scale: number): { logit: number; at: number } {
-  const to = text.length;
+  const units = codeUnits(text);
+  const to = units.length;
+  const norm = NORM; // locals: module constants would be re-checked at every character
+  const kinds = KIND;
   // windows
   let best = -Infinity;
   let at = 0;
@@ -65,15 +71,15 @@ export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, 
   let pendingBlank = 0;
   let lineStart = true;
   for (let i = 0; i <= to; i++) {
-    const raw = i < to ? text.charCodeAt(i) : 32; // the text ends as if followed by a space
+    const raw = i < to ? units[i]! : 32; // the text ends as if followed by a space
     let c: number;
     let kind: number;
     if (raw < 128) {
-      c = NORM[raw]!;
-      kind = KIND[raw]!;
+      c = norm[raw]!;
+      kind = kinds[raw]!;
     } else if (raw === 0xa0) {
       c = 32;
-      kind = BLANK;
+      kind = BLANK | SEGMENTING;
     } else {
       c = raw;
       kind = raw >= 0xc0 ? WORD : 0;
@@ -119,13 +125,17 @@ export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, 
     if (i === to) break;
     // segments (see nextSegmentEnd): does the open segment end after this character?
     segLen++;
-    let ends = false;
-    if (raw === 10) ends = segNonBlank;
+    let ends: boolean;
+    if ((kind & SEGMENTING) === 0) {
+      // most characters: not blank, no sentence end
+      segNonBlank = true;
+      ends = segLen >= SEGMENT_HARD_MAX;
+    } else if (raw === 10) ends = segNonBlank;
     else {
       const blank = isRawBlank(raw);
       if (!blank) segNonBlank = true;
-      if ((raw === 46 || raw === 63 || raw === 33) && segLen >= SEGMENT_MIN_SENTENCE && (i + 1 >= to || isRawBlank(text.charCodeAt(i + 1)))) ends = true;
-      else if ((segLen >= SEGMENT_MAX && blank) || segLen >= SEGMENT_HARD_MAX) ends = true;
+      if ((raw === 46 || raw === 63 || raw === 33) && segLen >= SEGMENT_MIN_SENTENCE && (i + 1 >= to || isRawBlank(units[i + 1]!))) ends = true;
+      else ends = (segLen >= SEGMENT_MAX && blank) || segLen >= SEGMENT_HARD_MAX;
     }
     if (ends && i + 1 < to) {
       // the segment closes: its features are complete (the next character's belong to the next one)

@@ -4,6 +4,8 @@
 // Pure: no I/O. Linear: one native scan for the suspect characters (a single character class,
 // which cannot backtrack), then bounded work per suspect character.
 
+import { codeUnits } from './code-units.js';
+
 export type HiddenKind = 'ansi' | 'control' | 'tag' | 'zero-width' | 'bidi' | 'variation-selector';
 
 export const HIDDEN_KINDS: readonly HiddenKind[] = ['ansi', 'control', 'tag', 'zero-width', 'bidi', 'variation-selector'];
@@ -59,11 +61,13 @@ const SUSPECT = new Uint8Array(0x10000);
 
 /** Index of the next suspect code unit at or after `from`, or -1. */
 function nextSuspect(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const k = SUSPECT[text.charCodeAt(i)];
+  const units = codeUnits(text);
+  const suspect = SUSPECT; // a local: a module constant would be re-checked at every character
+  for (let i = from; i < units.length; i++) {
+    const k = suspect[units[i]!];
     if (k === 1) return i;
     if (k === 2) {
-      const low = text.charCodeAt(i + 1);
+      const low = units[i + 1] ?? 0;
       if (low >= 0xdc00 && low <= 0xddef) return i;
     }
   }
