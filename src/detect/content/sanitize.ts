@@ -169,11 +169,14 @@ interface Builder {
   hidden: string[];
 }
 
+/** toOriginal of a text that sanitize left unchanged (shared: no closure per call). */
+const unchangedOffset = (offset: number): number => offset;
+
 export function sanitize(text: string, options: SanitizeOptions = {}): SanitizeResult {
   const counts: Record<HiddenKind, number> = { ansi: 0, control: 0, tag: 0, 'zero-width': 0, bidi: 0, 'variation-selector': 0 };
   let i = nextSuspect(text, 0);
   if (i < 0) {
-    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: (o) => o };
+    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: unchangedOffset };
   }
   const visible = options.mode === 'visible';
   const maxReported = options.maxReported ?? 1000;
@@ -249,7 +252,7 @@ export function sanitize(text: string, options: SanitizeOptions = {}): SanitizeR
     remove(kind, i, i + 1, 1, marker);
   }
   if (copied === 0 && b.outAt.length === 0) {
-    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: (o) => o };
+    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: unchangedOffset };
   }
   if (copied < text.length) b.parts.push(text.slice(copied));
   const outAt = Int32Array.from(b.outAt);
