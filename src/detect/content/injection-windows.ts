@@ -40,38 +40,80 @@ function fin(h: number): number {
   return h & FEATURE_MASK;
 }
 
+/** What the feature stream carries from one segment into the next (see scanFeatures). */
+interface FeatureState {
+  c1: number;
+  c2: number;
+  c3: number;
+  word: number;
+  inWord: boolean;
+  prevWord: number;
+  pendingBlank: number;
+  lineStart: boolean;
+  /** The features of the segment just scanned: the sum of their weights, and how many. */
+  sum: number;
+  count: number;
+}
+
 /**
  * The largest logit over the text's windows — every segment alone, and every two adjacent non-blank
- * segments — and where it starts; `bias` when the text has no features.
+ * segments — and where it starts; `bias` when the text has no features. One call per segment to the
+ * per-character loop: a loop that runs for a whole long text would be compiled on-stack mid-run, before
+ * the rarer branches had been taken, and then fall back to the interpreter at each of them.
  */
 export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, bias: number, scale: number): { logit: number; at: number } {
   const units = codeUnits(text);
   const to = units.length;
-  const norm = NORM; // locals: module constants would be re-checked at every character
-  const kinds = KIND;
-  // windows
+  const st: FeatureState = { c1: 10, c2: 0, c3: 0, word: 0, inWord: false, prevWord: 0x2545f491, pendingBlank: 0, lineStart: true, sum: 0, count: 0 };
   let best = -Infinity;
   let at = 0;
   let prevS = 0;
   let prevC = 0;
   let prevStart = -1;
-  // the open segment
-  let segStart = 0;
-  let segLen = 0;
-  let segNonBlank = false;
+  let from = 0;
+  do {
+    const end = scanSegment(units, from, weights, st);
+    const count = st.count;
+    if (count > 0) {
+      const s = st.sum * scale;
+      const single = bias + s / Math.sqrt(count);
+      if (single > best) {
+        best = single;
+        at = from;
+      }
+      if (prevStart >= 0) {
+        const pair = bias + (s + prevS) / Math.sqrt(count + prevC);
+        if (pair > best) {
+          best = pair;
+          at = prevStart;
+        }
+      }
+      prevS = s;
+      prevC = count;
+      prevStart = from;
+    }
+    from = end;
+  } while (from < to);
+  return { logit: best === -Infinity ? bias : best, at };
+}
+
+/**
+ * Scans the segment that starts at `from` (see nextSegmentEnd), summing its features into st.sum and
+ * st.count, and returns where it ends. The last segment also takes the features of the end of the
+ * text (the text ends as if followed by a space).
+ */
+function scanSegment(units: Uint16Array, from: number, weights: ArrayLike<number>, st: FeatureState): number {
+  const to = units.length;
+  const norm = NORM; // locals: module constants would be re-checked at every character
+  const kinds = KIND;
+  let { c1, c2, c3, word, inWord, prevWord, pendingBlank, lineStart } = st;
   let sum = 0;
   let count = 0;
-  // features (see scanFeatures)
-  let c1 = 10;
-  let c2 = 0;
-  let c3 = 0;
-  let word = 0;
-  let inWord = false;
-  let prevWord = 0x2545f491;
-  let pendingBlank = 0;
-  let lineStart = true;
-  for (let i = 0; i <= to; i++) {
-    const raw = i < to ? units[i]! : 32; // the text ends as if followed by a space
+  let segLen = 0;
+  let segNonBlank = false;
+  let i = from;
+  for (; i <= to; i++) {
+    const raw = i < to ? units[i]! : 32;
     let c: number;
     let kind: number;
     if (raw < 128) {
@@ -123,7 +165,8 @@ export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, 
       c1 = c;
     }
     if (i === to) break;
-    // segments (see nextSegmentEnd): does the open segment end after this character?
+    // does the segment end after this character? (nextSegmentEnd; the next character's features
+    // belong to the next segment)
     segLen++;
     let ends: boolean;
     if ((kind & SEGMENTING) === 0) {
@@ -138,46 +181,19 @@ export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, 
       else ends = (segLen >= SEGMENT_MAX && blank) || segLen >= SEGMENT_HARD_MAX;
     }
     if (ends && i + 1 < to) {
-      // the segment closes: its features are complete (the next character's belong to the next one)
-      if (count > 0) {
-        const s = sum * scale;
-        const single = bias + s / Math.sqrt(count);
-        if (single > best) {
-          best = single;
-          at = segStart;
-        }
-        if (prevStart >= 0) {
-          const pair = bias + (s + prevS) / Math.sqrt(count + prevC);
-          if (pair > best) {
-            best = pair;
-            at = prevStart;
-          }
-        }
-        prevS = s;
-        prevC = count;
-        prevStart = segStart;
-      }
-      sum = 0;
-      count = 0;
-      segStart = i + 1;
-      segLen = 0;
-      segNonBlank = false;
+      i++;
+      break;
     }
   }
-  if (count > 0) {
-    const s = sum * scale;
-    const single = bias + s / Math.sqrt(count);
-    if (single > best) {
-      best = single;
-      at = segStart;
-    }
-    if (prevStart >= 0) {
-      const pair = bias + (s + prevS) / Math.sqrt(count + prevC);
-      if (pair > best) {
-        best = pair;
-        at = prevStart;
-      }
-    }
-  }
-  return { logit: best === -Infinity ? bias : best, at };
+  st.c1 = c1;
+  st.c2 = c2;
+  st.c3 = c3;
+  st.word = word;
+  st.inWord = inWord;
+  st.prevWord = prevWord;
+  st.pendingBlank = pendingBlank;
+  st.lineStart = lineStart;
+  st.sum = sum;
+  st.count = count;
+  return i;
 }
