@@ -33,11 +33,12 @@ function isRawBlank(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9 || c === 0xa0;
 }
 
-function fin(h: number): number {
+/** injection-features.ts's bucket of a hash (`mask` passed in: an imported constant is re-checked at every read). */
+function fin(h: number, mask: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  return h & FEATURE_MASK;
+  return h & mask;
 }
 
 /** What the feature stream carries from one segment into the next (see scanFeatures). */
@@ -46,10 +47,12 @@ interface FeatureState {
   c2: number;
   c3: number;
   word: number;
-  inWord: boolean;
+  /** 1 inside a word (numbers, not booleans: the loop then compares integers). */
+  inWord: number;
   prevWord: number;
   pendingBlank: number;
-  lineStart: boolean;
+  /** 1 when the current word opens a line or a sentence. */
+  lineStart: number;
   /** The features of the segment just scanned: the sum of their weights, and how many. */
   sum: number;
   count: number;
@@ -64,7 +67,7 @@ interface FeatureState {
 export function fusedWorstWindowLogit(text: string, weights: ArrayLike<number>, bias: number, scale: number): { logit: number; at: number } {
   const units = codeUnits(text);
   const to = units.length;
-  const st: FeatureState = { c1: 10, c2: 0, c3: 0, word: 0, inWord: false, prevWord: 0x2545f491, pendingBlank: 0, lineStart: true, sum: 0, count: 0 };
+  const st: FeatureState = { c1: 10, c2: 0, c3: 0, word: 0, inWord: 0, prevWord: 0x2545f491, pendingBlank: 0, lineStart: 1, sum: 0, count: 0 };
   let best = -Infinity;
   let at = 0;
   let prevS = 0;
@@ -106,6 +109,7 @@ function scanSegment(units: Uint16Array, from: number, weights: ArrayLike<number
   const to = units.length;
   const norm = NORM; // locals: module constants would be re-checked at every character
   const kinds = KIND;
+  const mask = FEATURE_MASK;
   let { c1, c2, c3, word, inWord, prevWord, pendingBlank, lineStart } = st;
   let sum = 0;
   let count = 0;
@@ -126,23 +130,23 @@ function scanSegment(units: Uint16Array, from: number, weights: ArrayLike<number
       c = raw;
       kind = raw >= 0xc0 ? WORD : 0;
     }
-    if (inWord && (kind & WORD) === 0) {
+    if (inWord !== 0 && (kind & WORD) === 0) {
       // the word ends here: the word, the word pair, and the word as an opener
-      sum += weights[fin(word ^ 0x1b873593)]!;
-      sum += weights[fin(Math.imul(prevWord, 0x5bd1e995) ^ word ^ 0x68e31da4)]!;
+      sum += weights[fin(word ^ 0x1b873593, mask)]!;
+      sum += weights[fin(Math.imul(prevWord, 0x5bd1e995) ^ word ^ 0x68e31da4, mask)]!;
       count += 2;
-      if (lineStart) {
-        sum += weights[fin(word ^ 0x7f4a7c15)]!;
+      if (lineStart !== 0) {
+        sum += weights[fin(word ^ 0x7f4a7c15, mask)]!;
         count++;
       }
-      lineStart = false;
+      lineStart = 0;
       prevWord = word;
       word = 0;
-      inWord = false;
+      inWord = 0;
     }
     if ((kind & BLANK) !== 0) {
       if (pendingBlank !== 10) pendingBlank = c;
-      if (c === 10) lineStart = true;
+      if (c === 10) lineStart = 1;
     } else {
       if (pendingBlank !== 0) {
         c3 = c2;
@@ -152,12 +156,12 @@ function scanSegment(units: Uint16Array, from: number, weights: ArrayLike<number
       }
       if ((kind & WORD) !== 0) {
         word = (Math.imul(word ^ c, 0x01000193) - 0x61c88647) | 0; // + 0x9e3779b9, modulo 2^32
-        inWord = true;
+        inWord = 1;
       } else {
-        lineStart = (kind & OPENER) !== 0;
+        lineStart = (kind & OPENER) === 0 ? 0 : 1;
       }
       if (c3 !== 0) {
-        sum += weights[fin(Math.imul(Math.imul(Math.imul(Math.imul(c ^ 0x27d4eb2f, 0x165667b1) ^ c1, 0xc2b2ae35) ^ c2, 0x27d4eb2f) ^ c3, 0x165667b1) ^ 4)]!;
+        sum += weights[fin(Math.imul(Math.imul(Math.imul(Math.imul(c ^ 0x27d4eb2f, 0x165667b1) ^ c1, 0xc2b2ae35) ^ c2, 0x27d4eb2f) ^ c3, 0x165667b1) ^ 4, mask)]!;
         count++;
       }
       c3 = c2;
