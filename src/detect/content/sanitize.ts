@@ -60,8 +60,7 @@ const SUSPECT = new Uint8Array(0x10000);
 }
 
 /** Index of the next suspect code unit at or after `from`, or -1. */
-function nextSuspect(text: string, from: number): number {
-  const units = codeUnits(text);
+function nextSuspect(units: Uint16Array, from: number): number {
   const suspect = SUSPECT; // a local: a module constant would be re-checked at every character
   for (let i = from; i < units.length; i++) {
     const k = suspect[units[i]!];
@@ -156,7 +155,7 @@ function hex(code: number): string {
 
 /** Cheap test: does the text contain anything `sanitize` would change? */
 export function hasHiddenContent(text: string): boolean {
-  return nextSuspect(text, 0) >= 0;
+  return nextSuspect(codeUnits(text), 0) >= 0;
 }
 
 interface Builder {
@@ -174,7 +173,9 @@ const unchangedOffset = (offset: number): number => offset;
 
 export function sanitize(text: string, options: SanitizeOptions = {}): SanitizeResult {
   const counts: Record<HiddenKind, number> = { ansi: 0, control: 0, tag: 0, 'zero-width': 0, bidi: 0, 'variation-selector': 0 };
-  let i = nextSuspect(text, 0);
+  // converted once: sanitize looks for the next suspect character after each one it handles
+  const units = codeUnits(text);
+  let i = nextSuspect(units, 0);
   if (i < 0) {
     return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: unchangedOffset };
   }
@@ -212,7 +213,7 @@ export function sanitize(text: string, options: SanitizeOptions = {}): SanitizeR
   };
 
   let resume = 0; // where to look for the next suspect character
-  for (; i >= 0; i = nextSuspect(text, Math.max(resume, copied))) {
+  for (; i >= 0; i = nextSuspect(units, Math.max(resume, copied))) {
     resume = i + 1;
     const code = text.charCodeAt(i);
     if (code === 0xdb40) {
