@@ -2,13 +2,17 @@
 // Cost of the content chain (issue 6): what the content stage adds to a tool call, measured against the
 // same pipeline without it, in the same run.
 //
-//   npm run build && node bench/content.mjs [--quick] [--no-e2e] [--json]
+//   npm run build && node bench/content.mjs [--quick] [--no-e2e] [--json] [--baseline DIR]
+//
+// --baseline DIR: also measure the content stage of another build (DIR is its dist/, e.g. a copy made
+// before a change, with node_modules reachable from it), interleaved with this one: an A/B in one run.
 //
 // 1. In process (precise): the runner with the content stage vs the runner without it, on realistic
 //    text (BIPIA contexts and node_modules docs/code: ../shared/data or $PORTCULLIS_DATA, falling back to
 //    node_modules only), for a 1 KB result (400 different slices) and per KB on 100 KB results. Two
 //    configs: "defaults" (the content section's defaults: sanitize, secrets, injection spotlight,
-//    output schema) and "full" (the same plus every PII kind redacted).
+//    output schema) and "full" (the same plus every PII kind redacted). Also a 16-character result (an
+//    echo): the stage runs on every tool result, so a short one must cost only a few µs.
 // 2. End to end: the built gateway (dist/cli/main.js serve) in front of bench/lean-upstream.mjs, echo of a
 //    1 KB message, content "full" vs content off, calls interleaved in slices; median latency of each and
 //    the difference.
@@ -18,7 +22,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { Runner } from '../dist/pipeline/runner.js';
@@ -27,7 +31,7 @@ import { ContentSchema } from '../dist/stages/content/schema.js';
 import { ANONYMOUS } from '../dist/pipeline/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-e2e': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'no-e2e': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, baseline: { type: 'string' } } });
 const BARS = { perResult1kUs: 30, perKbUs: 100 };
 const KB = 1024;
 
@@ -53,6 +57,8 @@ const slices1k = Array.from({ length: 400 }, (_, i) => {
   const at = Math.floor((((i * 7919) % 997) / 997) * (text.length - KB));
   return text.slice(at, at + KB);
 });
+// what a short tool result looks like (an echo): the chain runs on every result, so this must stay cheap
+const slices16 = slices1k.map((s) => `Echo: ${s.slice(0, 10)}`);
 const slices100k = Array.from({ length: 6 }, (_, i) => text.slice(i * 100 * KB, (i + 1) * 100 * KB)).filter((s) => s.length === 100 * KB);
 
 // ---- in process ------------------------------------------------------------------------------------
@@ -85,37 +91,54 @@ async function timeRunner(runner, texts, passes) {
   return { mean: per.reduce((a, b) => a + b, 0) / per.length, median: per[Math.floor(per.length / 2)], p95: per[Math.floor(per.length * 0.95)] };
 }
 
+/** The stage under test, and with --baseline DIR the same stage from another build (A/B in one run). */
+const builds = [{ label: '', Runner, contentStage, ContentSchema }];
+if (flags.baseline) {
+  const dir = path.resolve(flags.baseline);
+  const load = async (rel) => import(pathToFileURL(path.join(dir, rel)).href);
+  const [r, st, sc] = await Promise.all([load('pipeline/runner.js'), load('stages/content/stage.js'), load('stages/content/schema.js')]);
+  builds.push({ label: ' (baseline)', Runner: r.Runner, contentStage: st.contentStage, ContentSchema: sc.ContentSchema });
+}
+
 async function inProcess() {
   const off = new Runner([], sink, 'bench', false);
   const out = {};
   for (const [name, cfg] of Object.entries(CONFIGS)) {
-    const on = new Runner([contentStage(ContentSchema.parse(cfg))], sink, 'bench', false);
+    const ons = builds.map((b) => ({ label: `${name}${b.label}`, on: new b.Runner([b.contentStage(b.ContentSchema.parse(cfg))], sink, 'bench', false) }));
     const passes = flags.quick ? 2 : 5;
-    // interleave on/off in rounds so drift in machine load hits both alike
+    // interleave on/off (and the baseline) in rounds so drift in machine load hits all alike
     const rounds = [];
     const nRounds = flags.quick ? 3 : 7;
-    for (let r = 0; r < nRounds; r++) rounds.push({ on: await timeRunner(on, slices1k, passes), off: await timeRunner(off, slices1k, passes) });
+    for (let r = 0; r < nRounds; r++) {
+      const round = { off: await timeRunner(off, slices1k, passes), offTiny: await timeRunner(off, slices16, passes) };
+      for (const { label, on } of ons) {
+        round[label] = await timeRunner(on, slices1k, passes);
+        round[`${label} tiny`] = await timeRunner(on, slices16, passes);
+      }
+      rounds.push(round);
+    }
     // median over rounds; the best round too, the figure least disturbed by other jobs on the machine
     const pick = (k, f) => rounds.map((x) => x[k][f]).sort((a, b) => a - b)[Math.floor(nRounds / 2)];
-    const best = Math.min(...rounds.map((x) => x.on.median - x.off.median));
-    const big = [];
+    const big = new Map(ons.map(({ label }) => [label, []]));
     for (let r = 0; r < (flags.quick ? 1 : 5); r++) {
-      const onBig = await timeRunner(on, slices100k, 2);
       const offBig = await timeRunner(off, slices100k, 2);
-      big.push((onBig.mean - offBig.mean) / 100);
+      for (const { label, on } of ons) big.get(label).push(((await timeRunner(on, slices100k, 2)).mean - offBig.mean) / 100);
     }
-    big.sort((a, b) => a - b);
-    out[name] = {
-      onMedianUs: pick('on', 'median'),
-      offMedianUs: pick('off', 'median'),
-      costMedianUs: pick('on', 'median') - pick('off', 'median'),
-      costBestRoundUs: best,
-      costMeanUs: pick('on', 'mean') - pick('off', 'mean'),
-      onP95Us: pick('on', 'p95'),
-      ratio: pick('on', 'median') / pick('off', 'median'),
-      perKbUs: big[Math.floor(big.length / 2)],
-      perKbBestUs: big[0],
-    };
+    for (const { label } of ons) {
+      const kb = big.get(label).sort((a, b) => a - b);
+      out[label] = {
+        onMedianUs: pick(label, 'median'),
+        offMedianUs: pick('off', 'median'),
+        costMedianUs: pick(label, 'median') - pick('off', 'median'),
+        costBestRoundUs: Math.min(...rounds.map((x) => x[label].median - x.off.median)),
+        costMeanUs: pick(label, 'mean') - pick('off', 'mean'),
+        onP95Us: pick(label, 'p95'),
+        ratio: pick(label, 'median') / pick('off', 'median'),
+        tinyCostMedianUs: pick(`${label} tiny`, 'median') - pick('offTiny', 'median'),
+        perKbUs: kb[Math.floor(kb.length / 2)],
+        perKbBestUs: kb[0],
+      };
+    }
   }
   return out;
 }
@@ -215,6 +238,7 @@ if (flags.json) {
     const bar1 = r.costMedianUs <= BARS.perResult1kUs ? 'PASS' : 'MISS';
     const barKb = r.perKbUs <= BARS.perKbUs ? 'PASS' : 'MISS';
     console.log(`  ${name.padEnd(8)} 1 KB result: +${f(r.costMedianUs)} µs median (best round +${f(r.costBestRoundUs)}, mean +${f(r.costMeanUs)}, p95 with stage ${f(r.onP95Us)}), ratio ${r.ratio.toFixed(1)}× of ${f(r.offMedianUs)} µs [bar ≤ ${BARS.perResult1kUs} µs: ${bar1}]`);
+    console.log(`  ${''.padEnd(8)} 16-character result: +${f(r.tinyCostMedianUs)} µs median`);
     console.log(`  ${''.padEnd(8)} per KB (100 KB results): ${f(r.perKbUs)} µs (best round ${f(r.perKbBestUs)}) [bar ≤ ${BARS.perKbUs} µs: ${barKb}]`);
   }
   if (e2e && 'error' in e2e) console.log(`End to end: could not run (${e2e.error})`);

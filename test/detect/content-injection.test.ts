@@ -92,6 +92,38 @@ describe('scoreInjection', () => {
     expect(worstWindowLogit('', weights, -1).logit).toBe(-1);
   });
 
+  it('scores with the fused loop exactly what scanFeatures and the window rule define', () => {
+    // The reference: segments and their sums from scanFeatures, windows as documented in injection.ts.
+    const reference = (text: string, weights: ArrayLike<number>, bias: number, scale: number): { logit: number; at: number } => {
+      let best = -Infinity;
+      let at = 0;
+      let prev: { s: number; c: number; start: number } | undefined;
+      scanFeatures(text, {
+        weights,
+        segment: (start, _end, sum, c) => {
+          if (c === 0) return;
+          const s = sum * scale;
+          if (bias + s / Math.sqrt(c) > best) [best, at] = [bias + s / Math.sqrt(c), start];
+          if (prev && bias + (s + prev.s) / Math.sqrt(c + prev.c) > best) [best, at] = [bias + (s + prev.s) / Math.sqrt(c + prev.c), prev.start];
+          prev = { s, c, start };
+        },
+      });
+      return { logit: best === -Infinity ? bias : best, at };
+    };
+    const weights = Float32Array.from({ length: 1 << 18 }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
+    const int8 = Int8Array.from({ length: 1 << 18 }, (_, i) => ((i * 2246822519) % 255) - 127);
+    // every character class the features and the segments distinguish, and runs that hit the segment limits
+    const alphabet = ['a', 'B', 'z', ' ', '\n', '\r', '\t', '.', '!', '?', '\u00a0', 'é', '\u00b7', '中', '😀', '0', '9', "'", ':', '|', '`', '>', ',', '\n\n', '   ', 'word ', 'x'.repeat(50)];
+    let seed = 7;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const texts = ['', ' ', '\n', 'a', '\n\n\nabc', EMAIL, `${EMAIL}\n`.repeat(5), `${'x'.repeat(450)}. ${'word '.repeat(90)}end.`];
+    for (let k = 0; k < 300; k++) texts.push(Array.from({ length: Math.floor(rnd() * 300) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''));
+    for (const t of texts) {
+      expect(worstWindowLogit(t, weights, -1, 1), JSON.stringify(t)).toEqual(reference(t, weights, -1, 1));
+      expect(worstWindowLogit(t, int8, -2.5, 0.06), JSON.stringify(t)).toEqual(reference(t, int8, -2.5, 0.06));
+    }
+  });
+
   it('handles a 2 MB text in one linear pass', () => {
     const big = `${EMAIL}\n`.repeat(Math.ceil((2 * 1024 * 1024) / EMAIL.length));
     const r = scoreInjection(big);

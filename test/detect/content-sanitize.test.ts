@@ -68,4 +68,12 @@ describe('sanitize', () => {
     expect(r.truncated).toBe(true);
     expect(r.text).toBe('x'.repeat(5000));
   });
+
+  it('handles a long text full of hidden characters in one pass (the text is converted once, not per removal)', () => {
+    // 2 M characters with a zero-width space every 100: quadratic work here would run for minutes
+    const text = `${'x'.repeat(99)}\u200b`.repeat(20_000);
+    const r = sanitize(text);
+    expect(r.counts['zero-width']).toBe(20_000);
+    expect(r.text.length).toBe(99 * 20_000);
+  });
 });

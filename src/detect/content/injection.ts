@@ -7,7 +7,8 @@
 // memory constant: features are summed per segment as they stream by. Pure: no I/O.
 
 import { Buffer } from 'node:buffer';
-import { FEATURE_BITS, SEGMENT_MAX, scanFeatures } from './injection-features.js';
+import { FEATURE_BITS, SEGMENT_MAX } from './injection-features.js';
+import { fusedWorstWindowLogit } from './injection-windows.js';
 import { INJECTION_RULES, MAX_WINDOWS_PER_RULE, RULE_WINDOW_AFTER, RULE_WINDOW_BEFORE, type InjectionRule } from './injection-rules.js';
 import { KeywordSet } from './keywords.js';
 import { INJECTION_MODEL } from './model/injection-model.js';
@@ -60,37 +61,11 @@ let model: Model | undefined;
 
 /**
  * The largest logit over the text's windows — every segment alone, and every two adjacent segments —
- * and where it starts. One pass, constant memory: segments report their sums as they close.
+ * and where it starts. One pass, constant memory (injection-windows.ts; scanFeatures defines the
+ * features it sums).
  */
 export function worstWindowLogit(text: string, weights: ArrayLike<number>, bias: number, scale = 1): { logit: number; at: number } {
-  let prevS = 0;
-  let prevC = 0;
-  let prevStart = -1;
-  let best = -Infinity;
-  let at = 0;
-  scanFeatures(text, {
-    weights,
-    segment: (start, _end, s, c) => {
-      if (c === 0) return; // blank: no window
-      s *= scale;
-      const single = bias + s / Math.sqrt(c);
-      if (single > best) {
-        best = single;
-        at = start;
-      }
-      if (prevStart >= 0) {
-        const pair = bias + (s + prevS) / Math.sqrt(c + prevC);
-        if (pair > best) {
-          best = pair;
-          at = prevStart;
-        }
-      }
-      prevS = s;
-      prevC = c;
-      prevStart = start;
-    },
-  });
-  return { logit: best === -Infinity ? bias : best, at };
+  return fusedWorstWindowLogit(text, weights, bias, scale);
 }
 
 function sigmoid(x: number): number {

@@ -4,6 +4,8 @@
 // Pure: no I/O. Linear: one native scan for the suspect characters (a single character class,
 // which cannot backtrack), then bounded work per suspect character.
 
+import { codeUnits } from './code-units.js';
+
 export type HiddenKind = 'ansi' | 'control' | 'tag' | 'zero-width' | 'bidi' | 'variation-selector';
 
 export const HIDDEN_KINDS: readonly HiddenKind[] = ['ansi', 'control', 'tag', 'zero-width', 'bidi', 'variation-selector'];
@@ -58,12 +60,13 @@ const SUSPECT = new Uint8Array(0x10000);
 }
 
 /** Index of the next suspect code unit at or after `from`, or -1. */
-function nextSuspect(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const k = SUSPECT[text.charCodeAt(i)];
+function nextSuspect(units: Uint16Array, from: number): number {
+  const suspect = SUSPECT; // a local: a module constant would be re-checked at every character
+  for (let i = from; i < units.length; i++) {
+    const k = suspect[units[i]!];
     if (k === 1) return i;
     if (k === 2) {
-      const low = text.charCodeAt(i + 1);
+      const low = units[i + 1] ?? 0;
       if (low >= 0xdc00 && low <= 0xddef) return i;
     }
   }
@@ -152,7 +155,7 @@ function hex(code: number): string {
 
 /** Cheap test: does the text contain anything `sanitize` would change? */
 export function hasHiddenContent(text: string): boolean {
-  return nextSuspect(text, 0) >= 0;
+  return nextSuspect(codeUnits(text), 0) >= 0;
 }
 
 interface Builder {
@@ -165,11 +168,16 @@ interface Builder {
   hidden: string[];
 }
 
+/** toOriginal of a text that sanitize left unchanged (shared: no closure per call). */
+const unchangedOffset = (offset: number): number => offset;
+
 export function sanitize(text: string, options: SanitizeOptions = {}): SanitizeResult {
   const counts: Record<HiddenKind, number> = { ansi: 0, control: 0, tag: 0, 'zero-width': 0, bidi: 0, 'variation-selector': 0 };
-  let i = nextSuspect(text, 0);
+  // converted once: sanitize looks for the next suspect character after each one it handles
+  const units = codeUnits(text);
+  let i = nextSuspect(units, 0);
   if (i < 0) {
-    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: (o) => o };
+    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: unchangedOffset };
   }
   const visible = options.mode === 'visible';
   const maxReported = options.maxReported ?? 1000;
@@ -205,7 +213,7 @@ export function sanitize(text: string, options: SanitizeOptions = {}): SanitizeR
   };
 
   let resume = 0; // where to look for the next suspect character
-  for (; i >= 0; i = nextSuspect(text, Math.max(resume, copied))) {
+  for (; i >= 0; i = nextSuspect(units, Math.max(resume, copied))) {
     resume = i + 1;
     const code = text.charCodeAt(i);
     if (code === 0xdb40) {
@@ -245,7 +253,7 @@ export function sanitize(text: string, options: SanitizeOptions = {}): SanitizeR
     remove(kind, i, i + 1, 1, marker);
   }
   if (copied === 0 && b.outAt.length === 0) {
-    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: (o) => o };
+    return { text, changed: false, counts, removed: [], truncated: false, hiddenText: '', toOriginal: unchangedOffset };
   }
   if (copied < text.length) b.parts.push(text.slice(copied));
   const outAt = Int32Array.from(b.outAt);
