@@ -3,7 +3,7 @@
 // refused call never reaches the upstream; maxCalls, requiresBefore, distinct targets and the
 // lethal trifecta bound a session's chain; another session is unaffected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEGACY, rawSession, startGateway, stdioUpstream, stopAll, tempDir, type Gateway } from './helpers.js';
+import { LEGACY, rawSession, startGateway, stdioUpstream, stopAll, tempDir, waitFor, type Gateway } from './helpers.js';
 import { callTool, isOk, listTools } from './flow-helpers.js';
 import { join } from 'node:path';
 
@@ -50,7 +50,9 @@ describe('flow rules', () => {
     const egress = await callTool(gw.url, sid, 'mail__add_tool', { name: 'after_secret' });
     expect(egress.json?.error).toMatchObject({ code: -32001, data: { reason: 'flow_denied', rule: 'no-egress-after-secret', trigger: { tool: 'vault__tool_0', label: 'secret' } } });
     expect(egress.json?.error?.message).toContain('vault__tool_0');
-    // The trigger names the audit record of the secret read.
+    // The trigger names the audit record of the secret read. The file sink writes in the background, so
+    // both records may land just after the answers.
+    await waitFor(() => gw.audit().some((r) => r.outcome === 'denied' && r.reason === 'flow_denied'), 5_000, 'the refusal to be audited');
     const records = gw.audit();
     const readRecord = records.find((r) => r.target === 'tool_0' && r.upstream === 'vault' && r.outcome === 'allowed');
     expect(readRecord).toBeDefined();
