@@ -18,6 +18,8 @@ import { SettingsResolver, type Settings } from './settings.js';
 import { spotlighter, spotlightResult } from './spotlight.js';
 import { Tally } from './tally.js';
 import { Walker } from './walk.js';
+import { findSecrets } from '../../detect/content/secrets.js';
+import { modelScore } from '../../detect/content/injection.js';
 
 export const STAGE_NAME = 'content';
 
@@ -26,7 +28,23 @@ export interface ContentStageDeps {
   quarantine?: () => Promise<QuarantineStore>;
 }
 
+let warmed = false;
+
+/**
+ * The secret engine's keyword automaton and the injection model are built on first use (about 20 ms):
+ * built once per process right after the stage is, so the first result an agent waits for does not pay.
+ */
+function warmDetectors(): void {
+  if (warmed) return;
+  warmed = true;
+  setImmediate(() => {
+    findSecrets('');
+    modelScore('');
+  }).unref();
+}
+
 export function contentStage(config: ContentConfig, deps: ContentStageDeps = {}): Stage {
+  warmDetectors();
   const settings = new SettingsResolver(config);
   const schemas = new OutputSchemas();
   /** Calls answered from the quarantine (released results): screened already, only wrapped on the way out. */
