@@ -9,6 +9,7 @@
 import pg from 'pg';
 import type { Checkpoint, Cut, SealedRecord } from './chain.js';
 import { GENESIS } from './chain.js';
+import { safeUrl } from '../storage/sql.js';
 import { AuditTrailError, toCheckpoint, toCut, toRecord, type OpenState, type ReadItem, type TrailBackend, type TrailReader } from './store.js';
 
 const FORMAT = 1;
@@ -56,16 +57,6 @@ export interface PostgresWriterOptions extends PostgresTrailOptions {
 // BIGINT columns are read as float8: exact to 2^53, and a JS number rather than pg's string for int8.
 type RecordRow = { seq: number; prev_hash: string; hash: string; skew_ms: number | null; event: string };
 
-/** The URL without its password, for messages. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres';
-  }
-}
 
 function checkIdents(o: { schema: string; chain?: string }, where: string): void {
   if (!IDENT.test(o.schema)) throw new AuditTrailError(`${where}: schema "${o.schema}" is not a plain lower-case SQL name`);

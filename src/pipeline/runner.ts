@@ -43,11 +43,8 @@ export class Runner {
     if (this.tracing) ctx.trace = this.tracing.request(ctx, req);
     try {
       for (const stage of this.requestStages) {
-        const t0 = performance.now();
-        const span = ctx.trace?.stage(stage.name);
-        const r = stage.request!(ctx, msg);
-        // Most stages decide synchronously: awaiting only a real promise saves a microtask turn per stage.
-        const v = this.recordStage(ctx, stage, r instanceof Promise ? await r : r, t0, span);
+        const d = this.decide(ctx, stage, 'request', msg);
+        const v = d instanceof Promise ? await d : d;
         if (v.kind === 'deny') {
           rejection = v.rejection;
           break;
@@ -66,10 +63,8 @@ export class Runner {
         else response = fwd.response;
         for (const stage of rejection ? [] : this.responseStages) {
           const current: JsonRpcResponse = response!;
-          const t0 = performance.now();
-          const span = ctx.trace?.stage(stage.name);
-          const r = stage.response!(ctx, current);
-          const v = this.recordStage(ctx, stage, r instanceof Promise ? await r : r, t0, span);
+          const d = this.decide(ctx, stage, 'response', current);
+          const v = d instanceof Promise ? await d : d;
           if (v.kind === 'deny') {
             rejection = v.rejection;
             response = undefined;
@@ -99,6 +94,17 @@ export class Runner {
 
   noteNotification(ctx: Ctx, n: JsonRpcNotification, direction: 'inbound' | 'outbound'): void {
     this.note(ctx, 'notification', direction, 'delivered', { detail: n.method });
+  }
+
+  /**
+   * One stage's verdict, recorded with how long it took. A promise only when the stage returned one:
+   * most stages decide synchronously, and awaiting only real promises saves a microtask turn per stage.
+   */
+  private decide(ctx: Ctx, stage: Stage, way: 'request' | 'response', message: JsonRpcRequest | JsonRpcResponse): Verdict | Promise<Verdict> {
+    const t0 = performance.now();
+    const span = ctx.trace?.stage(stage.name);
+    const r = way === 'request' ? stage.request!(ctx, message as JsonRpcRequest) : stage.response!(ctx, message as JsonRpcResponse);
+    return r instanceof Promise ? r.then((v) => this.recordStage(ctx, stage, v, t0, span)) : this.recordStage(ctx, stage, r, t0, span);
   }
 
   /** What a stage decided and how long it took: on the context (for the audit record) and its span. */

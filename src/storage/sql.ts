@@ -160,7 +160,8 @@ async function openPostgres(url: string, schema: string): Promise<SqlDb> {
   };
 }
 
-function safeUrl(url: string): string {
+/** The URL without its password, for messages. */
+export function safeUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -295,7 +295,6 @@ export class HttpLink implements UpstreamLink {
     if (opts.signal?.aborted) onCallerAbort();
     else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
     const timer = setTimeout(() => flight.end(new UpstreamFailure('upstream_timeout', `no answer to ${method} within ${opts.timeoutMs} ms`)), opts.timeoutMs);
-    const timedOut = () => flight.reason?.reason === 'upstream_timeout';
     try {
       const ex = await this.post(body, extra, flight, undefined);
       if (handshake && typeof ex.headers['mcp-session-id'] === 'string') this.sessionId = ex.headers['mcp-session-id'];
@@ -309,7 +308,7 @@ export class HttpLink implements UpstreamLink {
       }
       const contentType = String(ex.headers['content-type'] ?? '');
       if (contentType.includes('text/event-stream')) {
-        return await this.readStream(ex.message, id, callerToken, upstreamToken, opts, timedOut);
+        return await this.readStream(ex.message, id, callerToken, upstreamToken, opts);
       }
       const text = await readBody(ex.message, MAX_BODY);
       const parsed = parseReply(text, id);
@@ -323,7 +322,7 @@ export class HttpLink implements UpstreamLink {
       // servers learn of it by notification; for 2026-07-28, closing the stream is the cancel.
       if (flight.reason) {
         if (this.server?.era === 'legacy' && !handshake) {
-          this.notify('notifications/cancelled', { requestId: id, reason: timedOut() ? 'timeout' : 'cancelled by the agent' });
+          this.notify('notifications/cancelled', { requestId: id, reason: flight.reason.reason === 'upstream_timeout' ? 'timeout' : 'cancelled by the agent' });
         }
         throw flight.reason;
       }
@@ -340,7 +339,6 @@ export class HttpLink implements UpstreamLink {
     callerToken: string | number | undefined,
     upstreamToken: string,
     opts: CallOptions,
-    timedOut: () => boolean,
   ): Promise<UpstreamReply> {
     return new Promise<UpstreamReply>((resolve, reject) => {
       let done = false;
@@ -399,18 +397,10 @@ export class HttpLink implements UpstreamLink {
         }
       });
       message.on('end', () => finish(() => reject(new UpstreamFailure('upstream_failed', 'the upstream closed the stream before answering'))));
-      message.on('error', (err) => {
-        finish(() =>
-          reject(
-            timedOut()
-              ? new UpstreamFailure('upstream_timeout', `no answer within ${opts.timeoutMs} ms`)
-              : err.name === 'AbortError'
-                ? new UpstreamFailure('cancelled', 'cancelled by the agent')
-                : new UpstreamFailure('upstream_failed', `stream error: ${err.message}`),
-          ),
-        );
-      });
-      message.on('aborted', () => finish(() => reject(new UpstreamFailure(timedOut() ? 'upstream_timeout' : 'cancelled', 'stream aborted'))));
+      // A deadline or a cancel of ours also ends here (the request is destroyed): the exchange answers
+      // with its own reason then, so these say only what the upstream did.
+      message.on('error', (err) => finish(() => reject(new UpstreamFailure('upstream_failed', `stream error: ${err.message}`))));
+      message.on('aborted', () => finish(() => reject(new UpstreamFailure('upstream_failed', 'the upstream aborted the stream'))));
     });
   }
 
@@ -559,7 +549,7 @@ function readBody(message: http.IncomingMessage, limit: number): Promise<string>
       chunks.push(c);
     });
     message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    message.on('error', (err) => reject(err.name === 'AbortError' ? new UpstreamFailure('cancelled', 'cancelled') : new UpstreamFailure('upstream_failed', err.message)));
+    message.on('error', (err) => reject(new UpstreamFailure('upstream_failed', err.message)));
   });
 }
 
