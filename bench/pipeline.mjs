@@ -24,6 +24,7 @@ import { NO_AUDIT, LogAuditSink } from '../dist/audit/sinks.js';
 import { Metrics, withMetrics } from '../dist/telemetry/metrics.js';
 import { createLogger } from '../dist/telemetry/log.js';
 import { openPinGuard } from '../dist/pins/open.js';
+import { NEVER_CANCELLED } from '../dist/cancel.js';
 
 const { values: flags } = parseArgs({ options: { calls: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
 const CALLS = Number(flags.calls);
@@ -75,7 +76,7 @@ async function gatewayFor(name, cfg, { metrics = true } = {}) {
   const pins = await openPinGuard(() => cfg, { event() {}, decision() {}, error() {} });
   const gw = new Gateway(cfg, { log, audit: metrics ? withMetrics(sink, m) : sink, pins: pins?.guard, linkFactory: (u) => leanLink(u) });
   await gw.start();
-  const agent = { era: 'legacy', principal: { subject: 'bench', roles: [], scopes: [], authenticatedBy: 'anonymous' }, session: undefined, clientCapabilities: {}, signal: new AbortController().signal, notify() {}, ask: undefined };
+  const agent = { era: 'legacy', principal: { subject: 'bench', roles: [], scopes: [], authenticatedBy: 'anonymous' }, session: undefined, clientCapabilities: {}, signal: NEVER_CANCELLED, notify() {}, ask: undefined };
   // First list and call: pins are recorded (trust on first use) and catalogs read before timing.
   await gw.request(agent, { jsonrpc: '2.0', id: 0, method: 'tools/list' }, 'http');
   let id = 1;

@@ -18,6 +18,7 @@ import { agentCredential } from './identity/credential.js';
 import { screenedAsk } from './stages/content/server-requests.js';
 import { formatTraceparent, withMetaTraceparent } from './telemetry/tracing.js';
 import { GATEWAY_INFO, LATEST_LEGACY_VERSION, META, MODERN_VERSION, SUPPORTED_LEGACY_VERSIONS, type CallOptions, type UpstreamReply } from './upstream/link.js';
+import { Cancel } from './cancel.js';
 
 export interface DispatchView {
   readonly router: Router;
@@ -77,7 +78,7 @@ export function resolveTarget(router: Router, method: string, params: Params | u
 interface Parked {
   principal: string;
   upstream: string;
-  abort: AbortController;
+  abort: Cancel;
   call: Promise<UpstreamReply>;
   questions: Array<{ key: string; method: string; params: Params | undefined; answer: (r: JsonRpcResponse) => void }>;
   wake: (() => void) | undefined;
@@ -286,7 +287,7 @@ export class Dispatcher {
 
     // A 2026-07-28 agent cannot take server→client requests: park the call and answer input_required.
     if (agent.era === 'modern' && server.era === 'legacy') {
-      const abort = new AbortController();
+      const abort = new Cancel();
       const parked: Parked = { principal: agent.principal.subject, upstream: target.upstream, call: undefined as unknown as Promise<UpstreamReply>, questions: [], wake: undefined, expires: 0, abort };
       // The upstream call outlives the agent's first HTTP request: it is cancelled only while the agent
       // is actually waiting on it, or when the parked call expires.
@@ -297,9 +298,7 @@ export class Dispatcher {
     }
     // Upstream text on its way to the agent (sampling, elicitation) passes the content checks first.
     const ask = agent.ask && screenedAsk(this.view.stages, ctx, agent.ask);
-    if (ask) {
-      opts.onServerRequest = async (r) => ({ ...(await ask(r.method, r.params)), id: r.id }) as JsonRpcResponse;
-    }
+    if (ask) opts.onServerRequest = answeredBy(ask);
     try {
       let reply = await conn.link.request(req.method, params, opts);
       // A 2026-07-28 upstream asking for input, in front of a legacy agent: ask the agent, retry with the answers.
@@ -381,7 +380,7 @@ export class Dispatcher {
       if (parked.questions.length > 0) resolve('question');
     });
     const onAgentGone = () => parked.abort.abort();
-    agent.signal.addEventListener('abort', onAgentGone, { once: true });
+    const offAgentGone = agent.signal.onAbort(onAgentGone);
     let outcome: UpstreamReply | 'question';
     try {
       outcome = await Promise.race([parked.call, questionArrived]);
@@ -389,7 +388,7 @@ export class Dispatcher {
       this.parked.delete(id);
       return { rejection: failureToRejection(parked.upstream, err) };
     } finally {
-      agent.signal.removeEventListener('abort', onAgentGone);
+      offAgentGone();
       parked.wake = undefined;
     }
     if (outcome !== 'question') {
@@ -445,6 +444,16 @@ export class Dispatcher {
       }
     }
   }
+}
+
+/**
+ * Server→client requests of one call go to its agent. Built here, not as an arrow inside `call`: an
+ * arrow there would hold `call`'s whole context, and V8 then kept every call's objects (the agent's
+ * HTTP request and response included) alive through young-generation collections, promoting ≈ 6 KB
+ * per call to the old generation (`node --trace-gc-nvp`: `promoted=`).
+ */
+function answeredBy(ask: NonNullable<AgentRequestChannel['ask']>): NonNullable<CallOptions['onServerRequest']> {
+  return async (r) => ({ ...(await ask(r.method, r.params)), id: r.id }) as JsonRpcResponse;
 }
 
 function visibleToAll(filters: readonly Stage[], principal: Principal, entry: CatalogEntry): boolean {

@@ -16,6 +16,7 @@ import type { Logger } from '../telemetry/log.js';
 import { ApprovalStore, type ApprovalRecord } from './store.js';
 import { decide, type DecisionInput, type DecisionResult } from './decide.js';
 import { deliverWebhook } from './webhook.js';
+import type { CancelSignal } from '../cancel.js';
 
 const ARGS_MAX = 2048;
 
@@ -99,7 +100,7 @@ export class ApprovalService {
    * Hold until the request is settled: by a decision (this process, another replica, the CLI), by the
    * deadline, or by the agent going away. Returns the settled record; audits and announces the outcome.
    */
-  async wait(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<ApprovalRecord> {
+  async wait(id: string, timeoutMs: number, signal: CancelSignal | undefined): Promise<ApprovalRecord> {
     const store = await this.store();
     const deadline = performance.now() + timeoutMs;
     for (;;) {
@@ -140,20 +141,21 @@ export class ApprovalService {
     if (opening) await opening.then((s) => s.db.close()).catch(() => undefined);
   }
 
-  private pause(id: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  private pause(id: string, ms: number, signal: CancelSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       let set = this.wakers.get(id);
       if (!set) this.wakers.set(id, (set = new Set()));
       const done = () => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
+        offAbort?.();
         set.delete(done);
         if (set.size === 0) this.wakers.delete(id);
         resolve();
       };
       const timer = setTimeout(done, Math.max(ms, 0));
       set.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+      const offAbort = signal?.onAbort(done);
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import type { JsonRpcNotification, JsonRpcResponse, Params } from '../protocol/jsonrpc.js';
 import type { Era, Principal } from '../pipeline/types.js';
+import type { CancelSignal } from '../cancel.js';
 
 export interface AgentSession {
   readonly id: string;
@@ -26,7 +27,7 @@ export interface AgentRequestChannel {
   readonly session: AgentSession | undefined;
   readonly clientCapabilities: Params;
   /** Aborts when the agent cancels the request or goes away. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   /** A notification related to this request (progress, log lines), on this request's stream. */
   notify(n: JsonRpcNotification): void;
   /** A server→client request on this request's stream; undefined when the agent cannot take one. */

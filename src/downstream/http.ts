@@ -21,6 +21,7 @@ import type { ListenFilter, MessageHandler } from './handler.js';
 import { LegacySession } from './session.js';
 import type { Authenticator } from '../identity/authenticator.js';
 import { AuthFailure } from '../identity/errors.js';
+import { Cancel, NEVER_CANCELLED, type CancelSignal } from '../cancel.js';
 
 type ListenConfig = Config['listen'];
 
@@ -286,7 +287,7 @@ export class HttpDownstream {
       this.sessions.set(session.id, session);
       handler.openSession(session);
       const resp = await handler.request(
-        { era: 'legacy', principal, session, clientCapabilities: session.clientCapabilities, signal: new AbortController().signal, notify: () => undefined, ask: undefined },
+        { era: 'legacy', principal, session, clientCapabilities: session.clientCapabilities, signal: NEVER_CANCELLED, notify: () => undefined, ask: undefined },
         c.msg,
         'http',
         header(req, 'traceparent'),
@@ -365,7 +366,7 @@ export class HttpDownstream {
   ): Promise<void> {
     const accept = header(req, 'accept') ?? '';
     const canStream = accept.includes('text/event-stream') || accept.includes('*/*');
-    const ac = new AbortController();
+    const ac = new Cancel();
     const session = who.session;
     if (session) {
       if (session.inFlight.has(msg.id)) {
@@ -407,19 +408,20 @@ export class HttpDownstream {
   }
 
   /** A server→client request on the stream of the agent request that caused it. */
-  private ask(session: LegacySession, stream: LazyStream, method: string, params: Params | undefined, signal: AbortSignal): Promise<JsonRpcResponse> {
+  private ask(session: LegacySession, stream: LazyStream, method: string, params: Params | undefined, signal: CancelSignal): Promise<JsonRpcResponse> {
     const id = session.askId();
+    const cancelled = () => errorResponse(id, RpcCode.InternalError, 'the agent request was cancelled');
+    if (signal.aborted) return Promise.resolve(cancelled());
     return new Promise<JsonRpcResponse>((resolve) => {
       const done = (r: JsonRpcResponse) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        offAbort();
         session.awaiting.delete(id);
         resolve(r);
       };
-      const onAbort = () => done(errorResponse(id, RpcCode.InternalError, 'the agent request was cancelled'));
       const timer = setTimeout(() => done(errorResponse(id, RpcCode.InternalError, 'the agent did not answer in time')), this.opts.askTimeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
       session.awaiting.set(id, done);
+      const offAbort = signal.onAbort(() => done(cancelled()));
       stream.send(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
     });
   }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { JsonRpcNotification, JsonRpcResponse, Params, RequestId } from '../protocol/jsonrpc.js';
 import type { Principal } from '../pipeline/types.js';
 import type { AgentSession } from './agent.js';
+import type { Cancel } from '../cancel.js';
 
 const MAX_QUEUED = 256;
 
@@ -19,7 +20,7 @@ export class LegacySession implements AgentSession {
   logLevel: string | undefined;
   initialized = false;
   /** Agent request id → controller that cancels it. */
-  readonly inFlight = new Map<RequestId, AbortController>();
+  readonly inFlight = new Map<RequestId, Cancel>();
   /** Our server→client request id → resolver of the agent's answer. */
   readonly awaiting = new Map<RequestId, (r: JsonRpcResponse) => void>();
   private stream: ((n: JsonRpcNotification) => boolean) | undefined;

@@ -11,6 +11,7 @@ import { META, MODERN_VERSION } from '../upstream/link.js';
 import type { AgentRequestChannel } from './agent.js';
 import type { MessageHandler } from './handler.js';
 import { LegacySession } from './session.js';
+import { Cancel, type CancelSignal } from '../cancel.js';
 
 const MAX_LINE = 16 * 1024 * 1024;
 
@@ -108,7 +109,7 @@ export class StdioDownstream {
       this.write(errorResponse(req.id, RpcCode.InvalidRequest, 'Send initialize first (or use protocol version 2026-07-28)'));
       return;
     }
-    const ac = new AbortController();
+    const ac = new Cancel();
     session?.inFlight.set(req.id, ac);
     const caps: Params = modern ? (isPlainObject(meta?.[META.clientCapabilities]) ? (meta[META.clientCapabilities] as Params) : {}) : session!.clientCapabilities;
     const channel: AgentRequestChannel = {
@@ -127,17 +128,19 @@ export class StdioDownstream {
     }
   }
 
-  private ask(session: LegacySession, method: string, params: Params | undefined, signal: AbortSignal): Promise<import('../protocol/jsonrpc.js').JsonRpcResponse> {
+  private ask(session: LegacySession, method: string, params: Params | undefined, signal: CancelSignal): Promise<import('../protocol/jsonrpc.js').JsonRpcResponse> {
     const id = session.askId();
+    if (signal.aborted) return Promise.resolve(errorResponse(id, RpcCode.InternalError, 'cancelled'));
     return new Promise((resolve) => {
       const done = (r: import('../protocol/jsonrpc.js').JsonRpcResponse) => {
         clearTimeout(timer);
+        offAbort();
         session.awaiting.delete(id);
         resolve(r);
       };
       const timer = setTimeout(() => done(errorResponse(id, RpcCode.InternalError, 'the agent did not answer in time')), this.askTimeoutMs);
-      signal.addEventListener('abort', () => done(errorResponse(id, RpcCode.InternalError, 'cancelled')), { once: true });
       session.awaiting.set(id, done);
+      const offAbort = signal.onAbort(() => done(errorResponse(id, RpcCode.InternalError, 'cancelled')));
       this.write(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
     });
   }

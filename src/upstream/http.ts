@@ -292,8 +292,7 @@ export class HttpLink implements UpstreamLink {
     // One deadline for the whole exchange (headers and body), and the caller's cancel: both end the request.
     const flight = new InFlight();
     const onCallerAbort = () => flight.end(new UpstreamFailure('cancelled', 'cancelled by the agent'));
-    if (opts.signal?.aborted) onCallerAbort();
-    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const offCallerAbort = opts.signal?.onAbort(onCallerAbort);
     const timer = setTimeout(() => flight.end(new UpstreamFailure('upstream_timeout', `no answer to ${method} within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     try {
       const ex = await this.post(body, extra, flight, undefined);
@@ -329,7 +328,7 @@ export class HttpLink implements UpstreamLink {
       throw err;
     } finally {
       clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onCallerAbort);
+      offCallerAbort?.();
     }
   }
 

@@ -4,6 +4,7 @@
  */
 import type { JsonRpcErrorObject, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/jsonrpc.js';
 import type { Era } from '../pipeline/types.js';
+import type { CancelSignal } from '../cancel.js';
 
 export interface ServerDescription {
   era: Era;
@@ -15,7 +16,7 @@ export interface ServerDescription {
 
 export interface CallOptions {
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Who caused this call: server→client requests on a shared channel go only to their owner. */
   owner?: string;
   /** Notifications related to this call (progress tokens already mapped back to the caller's). */

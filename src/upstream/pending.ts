@@ -17,7 +17,7 @@ interface Pending {
   resolve(r: UpstreamReply): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
-  onAbort: (() => void) | undefined;
+  offAbort: (() => void) | undefined;
 }
 
 export class PendingCalls {
@@ -51,12 +51,9 @@ export class PendingCalls {
       const p: Pending = {
         id, method, opts, callerToken, upstreamToken, resolve, reject,
         timer: setTimeout(() => this.fail(p, new UpstreamFailure('upstream_timeout', `no answer to ${method} within ${opts.timeoutMs} ms`), true), opts.timeoutMs),
-        onAbort: undefined,
+        offAbort: undefined,
       };
-      if (opts.signal) {
-        p.onAbort = () => this.fail(p, new UpstreamFailure('cancelled', 'cancelled by the agent'), true);
-        opts.signal.addEventListener('abort', p.onAbort, { once: true });
-      }
+      p.offAbort = opts.signal?.onAbort(() => this.fail(p, new UpstreamFailure('cancelled', 'cancelled by the agent'), true));
       this.byId.set(id, p);
       if (upstreamToken !== undefined) this.byToken.set(upstreamToken, p);
       const msg: JsonRpcRequest = outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
@@ -125,6 +122,6 @@ export class PendingCalls {
     clearTimeout(p.timer);
     this.byId.delete(p.id);
     if (p.upstreamToken !== undefined) this.byToken.delete(p.upstreamToken);
-    if (p.onAbort && p.opts.signal) p.opts.signal.removeEventListener('abort', p.onAbort);
+    p.offAbort?.();
   }
 }
