@@ -3,7 +3,8 @@
  * implements the handler both downstream adapters call. THE ORDER OF STAGES LIVES HERE AND NOWHERE ELSE.
  */
 import { performance } from 'node:perf_hooks';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { newTraceId } from './telemetry/trace-id.js';
 import type { Config } from './config/schema.js';
 import { Runner } from './pipeline/runner.js';
 import { PASS, type AuditSink, type Ctx, type Era, type Principal, type Stage } from './pipeline/types.js';
@@ -249,7 +250,7 @@ export class Gateway implements MessageHandler {
   private ctx(transport: 'http' | 'stdio', era: Era, principal: Principal, session: string | undefined, method: string, remote?: RemoteParent): Ctx {
     return {
       id: `${this.idPrefix}-${++this.seq}`,
-      traceId: remote?.traceId ?? randomUUID().replace(/-/g, ''),
+      traceId: remote?.traceId ?? newTraceId(),
       remoteParent: remote,
       // Present from the start, so every Ctx keeps one shape whether or not tracing sets it.
       trace: undefined,
@@ -387,7 +388,7 @@ export class Gateway implements MessageHandler {
     return {
       time: new Date().toISOString(),
       id: `${this.idPrefix}-${++this.seq}`,
-      traceId: randomBytes(16).toString('hex'),
+      traceId: newTraceId(),
       direction: 'inbound',
       kind: 'admin',
       transport: 'admin',

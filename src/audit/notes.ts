@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AuditEvent } from '../pipeline/types.js';
+import { newTraceId } from '../telemetry/trace-id.js';
 
 export const SYSTEM_PRINCIPAL: AuditEvent['principal'] = Object.freeze({ subject: 'portcullis', roles: Object.freeze([]) as readonly string[] });
 
@@ -27,7 +28,7 @@ export function trailEvent(method: 'audit/open' | 'audit/cut', note: OpenNote | 
   return {
     time: new Date().toISOString(),
     id: `audit-${method.slice(6)}-${randomBytes(6).toString('hex')}`,
-    traceId: randomBytes(16).toString('hex'),
+    traceId: newTraceId(),
     direction: 'inbound',
     kind: 'admin',
     transport: 'admin',

@@ -25,7 +25,10 @@ export interface HistogramCell {
 }
 
 abstract class Cells<L extends string, C> {
-  protected readonly cells = new Map<string, { labels: Record<L, string>; cell: C }>();
+  /** Every cell, for the exposition. */
+  protected readonly cells: Array<{ labels: Record<L, string>; cell: C }> = [];
+  /** Lookup by label values, one Map level per label: no key string is built per message. */
+  private tree = new Map<string, unknown>();
 
   constructor(
     readonly name: string,
@@ -35,18 +38,28 @@ abstract class Cells<L extends string, C> {
 
   /** The cell for these label values (in `labelNames` order), created on first use. */
   at(...values: string[]): C {
-    const key = values.join('\u0000');
-    let entry = this.cells.get(key);
-    if (!entry) {
-      const labels = Object.fromEntries(this.labelNames.map((n, i) => [n, values[i] ?? ''])) as Record<L, string>;
-      entry = { labels, cell: this.create() };
-      this.cells.set(key, entry);
+    let level = this.tree;
+    const last = this.labelNames.length - 1;
+    for (let i = 0; i < last; i++) {
+      const v = values[i] ?? '';
+      let child = level.get(v) as Map<string, unknown> | undefined;
+      if (!child) level.set(v, (child = new Map()));
+      level = child;
     }
-    return entry.cell;
+    const leaf = values[last] ?? '';
+    let cell = level.get(leaf) as C | undefined;
+    if (cell === undefined) {
+      const labels = Object.fromEntries(this.labelNames.map((n, i) => [n, values[i] ?? ''])) as Record<L, string>;
+      cell = this.create();
+      this.cells.push({ labels, cell });
+      level.set(leaf, cell);
+    }
+    return cell;
   }
 
   reset(): void {
-    this.cells.clear();
+    this.cells.length = 0;
+    this.tree = new Map();
   }
 
   protected abstract create(): C;
@@ -66,7 +79,7 @@ export class FastCounter<L extends string> extends Cells<L, CounterCell & { valu
   }
 
   get(): Exposition {
-    const values = [...this.cells.values()].map(({ labels, cell }) => ({ labels, value: cell.value }));
+    const values = this.cells.map(({ labels, cell }) => ({ labels, value: cell.value }));
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 }
