@@ -7,10 +7,18 @@
 import { codeUnits } from './code-units.js';
 import { FEATURE_MASK, SEGMENT_HARD_MAX, SEGMENT_MAX, SEGMENT_MIN_SENTENCE } from './injection-features.js';
 
+// scanSegment writes the feature mask and the segment lengths as literals (an imported binding, like
+// a module constant, is re-read and re-checked at every use in optimized code: about a tenth of the
+// loop's time); this keeps them equal to the settings of injection-features.ts.
+if (FEATURE_MASK !== 0x3ffff || SEGMENT_HARD_MAX !== 400 || SEGMENT_MAX !== 320 || SEGMENT_MIN_SENTENCE !== 24) {
+  throw new Error('injection-windows.ts: update the literals of scanSegment to the settings of injection-features.ts');
+}
+
 const WORD = 1; // a word character after normalization: a-z, 0 (every digit), apostrophe, U+00C0 and above
 const BLANK = 2; // a blank after normalization (a space or a line break)
 const OPENER = 4; // . ! ? : | ` > — the next word opens a sentence or a line
-const SEGMENTING = 8; // a raw blank or . ? ! — the characters nextSegmentEnd looks at (besides the length)
+const RAW_BLANK = 8; // a blank for nextSegmentEnd (on the raw character): space, tab, CR, LF, U+00A0
+const SENTENCE_END = 16; // . ? ! (raw)
 
 /** ASCII → the normalized character of injection-features.ts (lowercase, digits → 0, blanks → space or \n). */
 const NORM = new Uint8Array(128);
@@ -25,15 +33,16 @@ for (let c = 0; c < 128; c++) {
   if ((n >= 97 && n <= 122) || n === 48 || n === 39) KIND[c] = WORD;
   else if (n === 32 || n === 10) KIND[c] = BLANK;
   else if (n === 46 || n === 33 || n === 63 || n === 58 || n === 124 || n === 96 || n === 62) KIND[c] = OPENER;
-  if (isRawBlank(c) || c === 46 || c === 63 || c === 33) KIND[c]! |= SEGMENTING;
+  if (c === 32 || c === 10 || c === 13 || c === 9) KIND[c]! |= RAW_BLANK;
+  if (c === 46 || c === 63 || c === 33) KIND[c]! |= SENTENCE_END;
 }
 
-/** nextSegmentEnd's notion of a blank (on the raw character). */
-function isRawBlank(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9 || c === 0xa0;
+/** nextSegmentEnd's notion of a blank, on a raw code unit (`kinds` is KIND, passed as a local). */
+function isRawBlankUnit(u: number, kinds: Uint8Array): boolean {
+  return u < 128 ? (kinds[u]! & RAW_BLANK) !== 0 : u === 0xa0;
 }
 
-/** injection-features.ts's bucket of a hash (`mask` passed in: an imported constant is re-checked at every read). */
+/** injection-features.ts's bucket of a hash (`mask` passed in as a literal, see scanSegment). */
 function fin(h: number, mask: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -109,7 +118,10 @@ function scanSegment(units: Uint16Array, from: number, weights: ArrayLike<number
   const to = units.length;
   const norm = NORM; // locals: module constants would be re-checked at every character
   const kinds = KIND;
-  const mask = FEATURE_MASK;
+  const mask = 0x3ffff; // FEATURE_MASK
+  const hardMax = 400; // SEGMENT_HARD_MAX
+  const softMax = 320; // SEGMENT_MAX
+  const minSentence = 24; // SEGMENT_MIN_SENTENCE
   let { c1, c2, c3, word, inWord, prevWord, pendingBlank, lineStart } = st;
   let sum = 0;
   let count = 0;
@@ -125,7 +137,7 @@ function scanSegment(units: Uint16Array, from: number, weights: ArrayLike<number
       kind = kinds[raw]!;
     } else if (raw === 0xa0) {
       c = 32;
-      kind = BLANK | SEGMENTING;
+      kind = BLANK | RAW_BLANK;
     } else {
       c = raw;
       kind = raw >= 0xc0 ? WORD : 0;
@@ -172,21 +184,26 @@ function scanSegment(units: Uint16Array, from: number, weights: ArrayLike<number
     // does the segment end after this character? (nextSegmentEnd; the next character's features
     // belong to the next segment)
     segLen++;
-    let ends: boolean;
-    if ((kind & SEGMENTING) === 0) {
+    if ((kind & (RAW_BLANK | SENTENCE_END)) === 0) {
       // most characters: not blank, no sentence end
       segNonBlank = true;
-      ends = segLen >= SEGMENT_HARD_MAX;
-    } else if (raw === 10) ends = segNonBlank;
-    else {
-      const blank = isRawBlank(raw);
-      if (!blank) segNonBlank = true;
-      if ((raw === 46 || raw === 63 || raw === 33) && segLen >= SEGMENT_MIN_SENTENCE && (i + 1 >= to || isRawBlank(units[i + 1]!))) ends = true;
-      else ends = (segLen >= SEGMENT_MAX && blank) || segLen >= SEGMENT_HARD_MAX;
-    }
-    if (ends && i + 1 < to) {
-      i++;
-      break;
+      if (segLen >= hardMax && i + 1 < to) {
+        i++;
+        break;
+      }
+    } else if ((kind & RAW_BLANK) !== 0) {
+      // a line break ends a segment that is not blank; another blank, a segment of softMax or more
+      if ((raw === 10 ? segNonBlank : segLen >= softMax) && i + 1 < to) {
+        i++;
+        break;
+      }
+    } else {
+      // . ? ! followed by a blank (or the end) ends a sentence of minSentence or more
+      segNonBlank = true;
+      if (i + 1 < to && (segLen >= hardMax || (segLen >= minSentence && isRawBlankUnit(units[i + 1]!, kinds)))) {
+        i++;
+        break;
+      }
     }
   }
   st.c1 = c1;
