@@ -1,7 +1,8 @@
 // One pass over a text finds every occurrence of many ASCII keywords, case-insensitively
 // (Aho–Corasick with a dense transition table over a reduced alphabet). The secret detector uses it
-// as its keyword pre-filter: the same answer as a lowercase `includes` per rule, in one pass instead
-// of one per keyword, which is what keeps a 1 KB scan in microseconds with two hundred rules.
+// as its keyword pre-filter (the same answer as a lowercase `includes` per rule, in one pass instead
+// of one per keyword, which is what keeps a 1 KB scan in microseconds with two hundred rules), and
+// the injection rules for their trigger words: both read one shared set (content-keywords.ts).
 
 import { codeUnits } from './code-units.js';
 
@@ -12,6 +13,9 @@ export class KeywordSet {
   private readonly delta: Int32Array; // state * classes + class → next state
   private readonly outStart: Int32Array; // per state, slice of `outList` holding the keywords it ends
   private readonly outList: Int32Array;
+  private hitBuffer = new Int32Array(256);
+  private memoText: string | undefined;
+  private memoHits: Int32Array | undefined;
 
   constructor(keywords: readonly string[]) {
     this.keywords = keywords.map((k) => k.toLowerCase());
@@ -97,22 +101,44 @@ export class KeywordSet {
   }
 
   /**
-   * Calls `hit(keywordIndex, end)` for every occurrence (end exclusive), in text order.
-   * Work is one table step per character plus one call per occurrence.
+   * Every occurrence in `text`, as flat pairs `[keyword, end, keyword, end, …]` (end exclusive), in
+   * text order; keywords that end at the same character come longest first (each is a suffix of the
+   * next longer one). Work is one table step per character. The answer for the last text is kept, so
+   * detectors that share this set scan a text once between them; the array is reused by the next
+   * text's scan, so read it before scanning another.
    */
-  scan(text: string, hit: (keyword: number, end: number) => void, from = 0, to = text.length): void {
+  hitsOf(text: string): Int32Array {
+    if (text === this.memoText && this.memoHits !== undefined) return this.memoHits;
     const { classOf, classes, delta, outStart, outList } = this;
+    this.memoText = undefined; // the buffer is about to be overwritten
     const units = codeUnits(text);
+    const n = units.length;
+    let hits = this.hitBuffer;
+    let count = 0; // entries used in `hits`
     let s = 0; // encoded state, see the constructor
-    for (let i = from; i < to; i++) {
+    for (let i = 0; i < n; i++) {
       const c = units[i]!;
       s = delta[(s >> 1) + (c < 128 ? classOf[c]! : 0)]!;
       if ((s & 1) === 1) {
         const st = (s >> 1) / classes;
         const z = outStart[st + 1]!;
-        for (let k = outStart[st]!; k < z; k++) hit(outList[k]!, i + 1);
+        for (let k = outStart[st]!; k < z; k++) {
+          if (count + 2 > hits.length) hits = this.grow(hits);
+          hits[count++] = outList[k]!;
+          hits[count++] = i + 1;
+        }
       }
     }
+    this.memoText = text;
+    this.memoHits = hits.subarray(0, count);
+    return this.memoHits;
+  }
+
+  private grow(hits: Int32Array): Int32Array<ArrayBuffer> {
+    const bigger = new Int32Array(hits.length * 2);
+    bigger.set(hits);
+    this.hitBuffer = bigger;
+    return bigger;
   }
 
   /** True when any keyword occurs. */

@@ -10,7 +10,8 @@
 // Pure: no I/O.
 
 import { RE2JS } from 're2js';
-import { KeywordSet } from './keywords.js';
+import { contentKeywordIndex, contentKeywords } from './content-keywords.js';
+import type { KeywordSet } from './keywords.js';
 import { GLOBAL_ALLOW, SECRET_RULES } from './secret-rules.generated.js';
 
 export interface AllowSpec {
@@ -132,28 +133,18 @@ const EXTRA_ALLOW: Readonly<Record<string, readonly AllowSpec[]>> = {
 class SecretEngine {
   private readonly rules: CompiledRule[];
   private readonly keywords: KeywordSet;
-  private readonly rulesOfKeyword: number[][];
+  /** Per keyword of the shared set (content-keywords.ts): the rules it gates, or undefined for words of other detectors. */
+  private readonly rulesOfKeyword: (number[] | undefined)[];
   private readonly globalAllow: CompiledAllow;
 
   constructor(specs: readonly SecretRuleSpec[], globalAllow: AllowSpec) {
     this.rules = specs.map((spec) => ({ spec, re: undefined, allow: undefined, generic: spec.id.startsWith('generic') }));
     this.globalAllow = compileAllow(globalAllow);
-    const words: string[] = [];
-    const index = new Map<string, number>();
-    this.rulesOfKeyword = [];
+    this.keywords = contentKeywords();
+    this.rulesOfKeyword = new Array<number[] | undefined>(this.keywords.keywords.length);
     this.rules.forEach((r, ri) => {
-      for (const k of r.spec.keywords) {
-        let ki = index.get(k);
-        if (ki === undefined) {
-          ki = words.length;
-          index.set(k, ki);
-          words.push(k);
-          this.rulesOfKeyword.push([]);
-        }
-        this.rulesOfKeyword[ki]!.push(ri);
-      }
+      for (const k of r.spec.keywords) (this.rulesOfKeyword[contentKeywordIndex(k)] ??= []).push(ri);
     });
-    this.keywords = new KeywordSet(words);
   }
 
   scan(text: string): SecretScan {
@@ -161,11 +152,16 @@ class SecretEngine {
     // (allocated on the first hit: most texts have none, and there are two hundred rules)
     let hits: (number[] | undefined)[] | undefined;
     const kwLen = this.keywords.keywords;
-    this.keywords.scan(text, (k, end) => {
+    const keywordHits = this.keywords.hitsOf(text);
+    for (let h = 0; h < keywordHits.length; h += 2) {
+      const k = keywordHits[h]!;
+      const rules = this.rulesOfKeyword[k];
+      if (rules === undefined) continue; // a trigger word of the injection rules
+      const end = keywordHits[h + 1]!;
       const len = kwLen[k]!.length;
       hits ??= new Array<number[] | undefined>(this.rules.length);
-      for (const ri of this.rulesOfKeyword[k]!) (hits[ri] ??= []).push(end - len, end);
-    });
+      for (const ri of rules) (hits[ri] ??= []).push(end - len, end);
+    }
     if (hits === undefined) return { findings: [], truncated: false };
 
     // re2js costs tens to hundreds of microseconds per window: bound the number of windows and the
