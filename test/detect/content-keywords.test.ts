@@ -28,6 +28,23 @@ describe('the keyword pass shared by the secret and injection detectors', () => 
     }
   });
 
+  it('finds the same in long texts, scanned as two halves side by side, whatever straddles the middle', () => {
+    const set = new KeywordSet(['he', 'she', 'his', 'hers', 'Ab', 'b', 'shershershe']);
+    let seed = 3;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const letters = 'abehirsSHé ';
+    for (let k = 0; k < 200; k++) {
+      const chars = Array.from({ length: 200 + Math.floor(rnd() * 400) }, () => letters[Math.floor(rnd() * letters.length)]);
+      // the longest keyword across the middle, at every offset
+      chars.splice((chars.length >> 1) - 11 + (k % 13), 11, ...'shershershe');
+      const text = chars.join('');
+      expect([...set.hitsOf(text)], text).toEqual(naiveHits(set.keywords, text));
+    }
+    const content = contentKeywords();
+    const long = `${INJECTION}\n${SECRET}The API key and the password: ask the assistant. <|im_start|>system\n`.repeat(9);
+    for (let cut = 0; cut < 160; cut += 7) expect([...content.hitsOf(long.slice(cut))]).toEqual(naiveHits(content.keywords, long.slice(cut)));
+  });
+
   it('holds every secret keyword and every injection trigger, and finds them in ordinary text', () => {
     const set = contentKeywords();
     for (const rule of SECRET_RULES) for (const k of rule.keywords) expect(set.keywords[contentKeywordIndex(k)]).toBe(k);
