@@ -347,16 +347,17 @@ function gluedAfter(text: string, e: number): boolean {
   return (c === 46 && isWordAt(text, e + 1)) || (c === 45 && isDigit(text.charCodeAt(e + 1)));
 }
 
-const DIGIT_G = /[0-9]/g; // a single character class: the engine's native scan jumps to the next digit
+// A single character class: the engine's native scan jumps to the next digit. `test` rather than
+// `exec`: it leaves lastIndex just after the digit and allocates no match object (one per number).
+const DIGIT_G = /[0-9]/g;
 
 function scanNumbers(text: string, out: PiiFinding[], want: (k: PiiKind) => boolean): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
     DIGIT_G.lastIndex = i;
-    const m = DIGIT_G.exec(text);
-    if (m === null) return;
-    i = m.index;
+    if (!DIGIT_G.test(text)) return;
+    i = DIGIT_G.lastIndex - 1;
     // a number may open with "+" or "(" just before its first digit
     if (i > 0) {
       const p = text.charCodeAt(i - 1);
