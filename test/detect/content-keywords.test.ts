@@ -41,8 +41,9 @@ describe('the keyword pass shared by the secret and injection detectors', () => 
       expect([...set.hitsOf(text)], text).toEqual(naiveHits(set.keywords, text));
     }
     const content = contentKeywords();
-    const long = `${INJECTION}\n${SECRET}The API key and the password: ask the assistant. <|im_start|>system\n`.repeat(9);
+    const long = `${INJECTION}\n${SECRET}The API key and the password: ask the assistant. <|im_start|>system\n`.repeat(40);
     for (let cut = 0; cut < 160; cut += 7) expect([...content.hitsOf(long.slice(cut))]).toEqual(naiveHits(content.keywords, long.slice(cut)));
+    for (const len of [255, 256, 2047, 2048, 2049, 4100]) expect([...content.hitsOf(long.slice(0, len))]).toEqual(naiveHits(content.keywords, long.slice(0, len)));
   });
 
   it('holds every secret keyword and every injection trigger, and finds them in ordinary text', () => {
