@@ -8,7 +8,7 @@
 
 import { Buffer } from 'node:buffer';
 import { FEATURE_BITS, SEGMENT_MAX } from './injection-features.js';
-import { fusedWorstWindowLogit } from './injection-windows.js';
+import { fusedWorstWindowLogit, windowScorer, type WindowScorer } from './injection-windows.js';
 import { contentKeywordIndex, contentKeywords } from './content-keywords.js';
 import { INJECTION_RULES, MAX_WINDOWS_PER_RULE, RULE_WINDOW_AFTER, RULE_WINDOW_BEFORE, type InjectionRule } from './injection-rules.js';
 import { INJECTION_MODEL } from './model/injection-model.js';
@@ -37,14 +37,11 @@ export const STRICT_INJECTION_THRESHOLD: number = INJECTION_MODEL.threshold01;
 
 const STRONG_RULE_SCORE = 0.99;
 
-interface Model {
-  /** int8 weights: summed as integers, scaled once per window (a 256 KB table stays in cache). */
-  weights: Int8Array;
-  scale: number;
-  bias: number;
-}
-
-function loadModel(): Model {
+/**
+ * The shipped model: int8 weights, summed as integers and scaled once per window (a 256 KB table that
+ * stays in cache), in a scorer built once per process (see windowScorer).
+ */
+function loadModel(): WindowScorer {
   if (INJECTION_MODEL.bits !== FEATURE_BITS || INJECTION_MODEL.segmentMax !== SEGMENT_MAX) {
     throw new Error('injection model was trained with other feature settings: re-run eval/content/train-injection.mjs');
   }
@@ -54,15 +51,15 @@ function loadModel(): Model {
     if (bytes.length !== weights.length) throw new Error('injection model weights have the wrong size');
     weights.set(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
   }
-  return { weights, scale: INJECTION_MODEL.scale, bias: INJECTION_MODEL.bias };
+  return windowScorer(weights, INJECTION_MODEL.bias, INJECTION_MODEL.scale);
 }
 
-let model: Model | undefined;
+let model: WindowScorer | undefined;
 
 /**
  * The largest logit over the text's windows — every segment alone, and every two adjacent segments —
- * and where it starts. One pass, constant memory (injection-windows.ts; scanFeatures defines the
- * features it sums).
+ * and where it starts, with any weights (training and evaluation). One pass, constant memory
+ * (injection-windows.ts; scanFeatures defines the features it sums).
  */
 export function worstWindowLogit(text: string, weights: ArrayLike<number>, bias: number, scale = 1): { logit: number; at: number } {
   return fusedWorstWindowLogit(text, weights, bias, scale);
@@ -75,7 +72,7 @@ function sigmoid(x: number): number {
 /** The model's probability for the worst window of `text` (no rules). */
 export function modelScore(text: string): { score: number; at: number } {
   model ??= loadModel();
-  const { logit, at } = worstWindowLogit(text, model.weights, model.bias, model.scale);
+  const { logit, at } = model(text);
   return { score: sigmoid(logit), at };
 }
 
