@@ -424,6 +424,12 @@ function ipv6Valid(s: string): boolean {
   return count === 8;
 }
 
+function colonsIn(s: string): number {
+  let n = 0;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) === 58) n++;
+  return n;
+}
+
 function scanIpv6(text: string, out: PiiFinding[]): void {
   let i = text.indexOf(':');
   let floor = 0;
@@ -454,7 +460,10 @@ function scanIpv6(text: string, out: PiiFinding[]): void {
     }
     while (b > i && text.charCodeAt(b - 1) === 46) b--;
     const cand = text.slice(a, b);
-    if (!isWordAt(text, a - 1) && !isWordAt(text, b) && (cand.match(/:/g) ?? []).length >= 2 && ipv6Valid(cand)) {
+    // (at least two colons, and without "::" six or seven: ipv6Valid would refuse the rest, times such
+    // as 12:30:00 among them, but only after splitting them into arrays)
+    const colons = colonsIn(cand);
+    if (!isWordAt(text, a - 1) && !isWordAt(text, b) && colons >= 2 && (colons >= 6 || cand.includes('::')) && ipv6Valid(cand)) {
       const lower = cand.toLowerCase();
       // loopback, unspecified and the documentation prefix 2001:db8::/32 identify no one
       if (lower !== '::1' && lower !== '::' && !/^2001:0?db8:/.test(lower)) out.push({ kind: 'ipv6', start: a, end: b });
