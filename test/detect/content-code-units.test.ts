@@ -17,4 +17,17 @@ describe('codeUnits', () => {
     expect(codeUnits(b)[599]).toBe(121);
     expect(codeUnits(a)[599]).toBe(120);
   });
+
+  it('stays right when texts of every size take turns (a reused buffer for most, own arrays for the largest)', () => {
+    const sizes = [5, 300, 1500, 5000, 70_000, 300, 200_000, 1500, 5];
+    const texts = sizes.map((n, k) => `${String.fromCharCode(0x61 + k)}é中${'x'.repeat(n)}`.slice(0, n));
+    const sums = texts.map((t) => viaCharCodeAt(t).reduce((a, b) => a + b, 0));
+    for (let round = 0; round < 2; round++) {
+      texts.forEach((t, k) => {
+        const units = codeUnits(t);
+        expect(units.length).toBe(t.length);
+        expect(units.reduce((a, b) => a + b, 0), `text ${k}`).toBe(sums[k]);
+      });
+    }
+  });
 });

@@ -71,6 +71,12 @@ describe('findPii', () => {
       ['ipv6', 'fe80::1ff:fe23:4567:890a'],
     ]);
     expect(kinds('127.0.0.1 0.0.0.0 999.1.1.1 192.0.2.4 ::1 2001:db8::1 at 12:30:45')).toEqual([]);
+    // six groups and an IPv4 tail (six colons), and the short forms with "::" (two or more)
+    expect(kinds('map 64:ff9b:1:2:3:4:86.121.97.248 or fe80::1 or 1::2:3:4:5:6:7 but not 1:2:3:4:5:6 nor 1:2:3:4:5:6:7:8:9', ['ipv6'])).toEqual([
+      ['ipv6', '64:ff9b:1:2:3:4:86.121.97.248'],
+      ['ipv6', 'fe80::1'],
+      ['ipv6', '1::2:3:4:5:6:7'],
+    ]);
   });
 
   it('finds a date of birth next to its label', () => {

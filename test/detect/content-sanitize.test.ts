@@ -12,6 +12,21 @@ describe('sanitize', () => {
     expect(hasHiddenContent(text)).toBe(false);
   });
 
+  it('finds a hidden character wherever it sits, also after a plane-14 character it must keep', () => {
+    // the scan tests characters in blocks of eight: every position in a block, and the last few
+    for (let len = 1; len <= 25; len++) {
+      for (let at = 0; at <= len; at++) {
+        const text = `${'a'.repeat(at)}\u200b${'b'.repeat(len - at)}`;
+        expect(hasHiddenContent(text), JSON.stringify(text)).toBe(true);
+        expect(sanitize(text).removed, JSON.stringify(text)).toEqual([{ kind: 'zero-width', start: at, end: at + 1, count: 1 }]);
+      }
+    }
+    // U+E01F0 shares its high surrogate with the tag characters and the selectors, and is kept
+    const kept = `ab\u{E01F0}cdefgh${'x'.repeat(9)}`;
+    expect(hasHiddenContent(kept)).toBe(false);
+    expect(sanitize(`${kept}\u200dz`).removed).toEqual([{ kind: 'zero-width', start: kept.length, end: kept.length + 1, count: 1 }]);
+  });
+
   it('strips ANSI colour codes and an OSC 8 hyperlink, and reports each with its offsets', () => {
     const text = 'ok \u001b[31mred\u001b[0m and \u001b]8;;https://evil.example\u0007link\u001b]8;;\u0007 done';
     const r = sanitize(text);

@@ -8,9 +8,9 @@
 
 import { Buffer } from 'node:buffer';
 import { FEATURE_BITS, SEGMENT_MAX } from './injection-features.js';
-import { fusedWorstWindowLogit } from './injection-windows.js';
+import { fusedWorstWindowLogit, windowScorer, type WindowScorer } from './injection-windows.js';
+import { contentKeywordIndex, contentKeywords } from './content-keywords.js';
 import { INJECTION_RULES, MAX_WINDOWS_PER_RULE, RULE_WINDOW_AFTER, RULE_WINDOW_BEFORE, type InjectionRule } from './injection-rules.js';
-import { KeywordSet } from './keywords.js';
 import { INJECTION_MODEL } from './model/injection-model.js';
 
 export interface InjectionOptions {
@@ -37,14 +37,11 @@ export const STRICT_INJECTION_THRESHOLD: number = INJECTION_MODEL.threshold01;
 
 const STRONG_RULE_SCORE = 0.99;
 
-interface Model {
-  /** int8 weights: summed as integers, scaled once per window (a 256 KB table stays in cache). */
-  weights: Int8Array;
-  scale: number;
-  bias: number;
-}
-
-function loadModel(): Model {
+/**
+ * The shipped model: int8 weights, summed as integers and scaled once per window (a 256 KB table that
+ * stays in cache), in a scorer built once per process (see windowScorer).
+ */
+function loadModel(): WindowScorer {
   if (INJECTION_MODEL.bits !== FEATURE_BITS || INJECTION_MODEL.segmentMax !== SEGMENT_MAX) {
     throw new Error('injection model was trained with other feature settings: re-run eval/content/train-injection.mjs');
   }
@@ -54,15 +51,15 @@ function loadModel(): Model {
     if (bytes.length !== weights.length) throw new Error('injection model weights have the wrong size');
     weights.set(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
   }
-  return { weights, scale: INJECTION_MODEL.scale, bias: INJECTION_MODEL.bias };
+  return windowScorer(weights, INJECTION_MODEL.bias, INJECTION_MODEL.scale);
 }
 
-let model: Model | undefined;
+let model: WindowScorer | undefined;
 
 /**
  * The largest logit over the text's windows — every segment alone, and every two adjacent segments —
- * and where it starts. One pass, constant memory (injection-windows.ts; scanFeatures defines the
- * features it sums).
+ * and where it starts, with any weights (training and evaluation). One pass, constant memory
+ * (injection-windows.ts; scanFeatures defines the features it sums).
  */
 export function worstWindowLogit(text: string, weights: ArrayLike<number>, bias: number, scale = 1): { logit: number; at: number } {
   return fusedWorstWindowLogit(text, weights, bias, scale);
@@ -75,30 +72,25 @@ function sigmoid(x: number): number {
 /** The model's probability for the worst window of `text` (no rules). */
 export function modelScore(text: string): { score: number; at: number } {
   model ??= loadModel();
-  const { logit, at } = worstWindowLogit(text, model.weights, model.bias, model.scale);
+  const { logit, at } = model(text);
   return { score: sigmoid(logit), at };
 }
 
 // ---- rules ----
 
-const triggerWords: string[] = [];
-const rulesOfTrigger: number[][] = [];
-{
-  const index = new Map<string, number>();
-  INJECTION_RULES.forEach((rule, ri) => {
-    for (const t of rule.triggers) {
-      let k = index.get(t);
-      if (k === undefined) {
-        k = triggerWords.length;
-        index.set(t, k);
-        triggerWords.push(t);
-        rulesOfTrigger.push([]);
-      }
-      rulesOfTrigger[k]!.push(ri);
-    }
-  });
+/** Per keyword of the shared set (content-keywords.ts): the rules it triggers, or undefined for words of other detectors. */
+let rulesOfTrigger: (number[] | undefined)[] | undefined;
+
+function triggerRules(): (number[] | undefined)[] {
+  if (rulesOfTrigger === undefined) {
+    const of = new Array<number[] | undefined>(contentKeywords().keywords.length);
+    INJECTION_RULES.forEach((rule, ri) => {
+      for (const t of rule.triggers) (of[contentKeywordIndex(t)] ??= []).push(ri);
+    });
+    rulesOfTrigger = of;
+  }
+  return rulesOfTrigger;
 }
-const triggers = new KeywordSet(triggerWords);
 
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -108,13 +100,20 @@ function isLetter(c: number): boolean {
 export function matchRules(text: string): InjectionRule[] {
   // windows per rule, from trigger hits that start a word (so "ai" in "said" is no trigger)
   const windows: (number[] | undefined)[] = new Array<number[] | undefined>(INJECTION_RULES.length);
-  triggers.scan(text, (k, end) => {
-    const word = triggerWords[k]!;
+  const of = triggerRules();
+  const words = contentKeywords().keywords;
+  const hits = contentKeywords().hitsOf(text);
+  for (let h = 0; h < hits.length; h += 2) {
+    const k = hits[h]!;
+    const rules = of[k];
+    if (rules === undefined) continue; // a keyword of the secret rules
+    const end = hits[h + 1]!;
+    const word = words[k]!;
     const start = end - word.length;
     // a trigger word starts a word ("ai" in "said" is none); short ones must also end one ("aim")
-    if (isLetter(word.charCodeAt(0)) && start > 0 && isLetter(text.charCodeAt(start - 1))) return;
-    if (word.length <= 3 && isLetter(word.charCodeAt(word.length - 1)) && end < text.length && isLetter(text.charCodeAt(end))) return;
-    for (const ri of rulesOfTrigger[k]!) {
+    if (isLetter(word.charCodeAt(0)) && start > 0 && isLetter(text.charCodeAt(start - 1))) continue;
+    if (word.length <= 3 && isLetter(word.charCodeAt(word.length - 1)) && end < text.length && isLetter(text.charCodeAt(end))) continue;
+    for (const ri of rules) {
       const w = (windows[ri] ??= []);
       const a = Math.max(0, start - RULE_WINDOW_BEFORE);
       const b = Math.min(text.length, end + RULE_WINDOW_AFTER);
@@ -122,7 +121,7 @@ export function matchRules(text: string): InjectionRule[] {
       if (last > 0 && a <= w[last]!) w[last] = b;
       else if (w.length < 2 * MAX_WINDOWS_PER_RULE) w.push(a, b);
     }
-  });
+  }
   const fired: InjectionRule[] = [];
   INJECTION_RULES.forEach((rule, ri) => {
     const w = windows[ri];

@@ -347,16 +347,17 @@ function gluedAfter(text: string, e: number): boolean {
   return (c === 46 && isWordAt(text, e + 1)) || (c === 45 && isDigit(text.charCodeAt(e + 1)));
 }
 
-const DIGIT_G = /[0-9]/g; // a single character class: the engine's native scan jumps to the next digit
+// A single character class: the engine's native scan jumps to the next digit. `test` rather than
+// `exec`: it leaves lastIndex just after the digit and allocates no match object (one per number).
+const DIGIT_G = /[0-9]/g;
 
 function scanNumbers(text: string, out: PiiFinding[], want: (k: PiiKind) => boolean): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
     DIGIT_G.lastIndex = i;
-    const m = DIGIT_G.exec(text);
-    if (m === null) return;
-    i = m.index;
+    if (!DIGIT_G.test(text)) return;
+    i = DIGIT_G.lastIndex - 1;
     // a number may open with "+" or "(" just before its first digit
     if (i > 0) {
       const p = text.charCodeAt(i - 1);
@@ -423,6 +424,12 @@ function ipv6Valid(s: string): boolean {
   return count === 8;
 }
 
+function colonsIn(s: string): number {
+  let n = 0;
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) === 58) n++;
+  return n;
+}
+
 function scanIpv6(text: string, out: PiiFinding[]): void {
   let i = text.indexOf(':');
   let floor = 0;
@@ -453,7 +460,10 @@ function scanIpv6(text: string, out: PiiFinding[]): void {
     }
     while (b > i && text.charCodeAt(b - 1) === 46) b--;
     const cand = text.slice(a, b);
-    if (!isWordAt(text, a - 1) && !isWordAt(text, b) && (cand.match(/:/g) ?? []).length >= 2 && ipv6Valid(cand)) {
+    // (at least two colons, and without "::" six or seven: ipv6Valid would refuse the rest, times such
+    // as 12:30:00 among them, but only after splitting them into arrays)
+    const colons = colonsIn(cand);
+    if (!isWordAt(text, a - 1) && !isWordAt(text, b) && colons >= 2 && (colons >= 6 || cand.includes('::')) && ipv6Valid(cand)) {
       const lower = cand.toLowerCase();
       // loopback, unspecified and the documentation prefix 2001:db8::/32 identify no one
       if (lower !== '::1' && lower !== '::' && !/^2001:0?db8:/.test(lower)) out.push({ kind: 'ipv6', start: a, end: b });

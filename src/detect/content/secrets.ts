@@ -10,7 +10,8 @@
 // Pure: no I/O.
 
 import { RE2JS } from 're2js';
-import { KeywordSet } from './keywords.js';
+import { contentKeywordIndex, contentKeywords } from './content-keywords.js';
+import type { KeywordSet } from './keywords.js';
 import { GLOBAL_ALLOW, SECRET_RULES } from './secret-rules.generated.js';
 
 export interface AllowSpec {
@@ -132,51 +133,65 @@ const EXTRA_ALLOW: Readonly<Record<string, readonly AllowSpec[]>> = {
 class SecretEngine {
   private readonly rules: CompiledRule[];
   private readonly keywords: KeywordSet;
-  private readonly rulesOfKeyword: number[][];
+  /** Per keyword of the shared set (content-keywords.ts): the rules it gates, or undefined for words of other detectors. */
+  private readonly rulesOfKeyword: (number[] | undefined)[];
   private readonly globalAllow: CompiledAllow;
+  /** Per rule, the [start, end) pairs of its keyword hits in the text being scanned (see scan). */
+  private readonly hitsOfRule: (number[] | undefined)[];
 
   constructor(specs: readonly SecretRuleSpec[], globalAllow: AllowSpec) {
     this.rules = specs.map((spec) => ({ spec, re: undefined, allow: undefined, generic: spec.id.startsWith('generic') }));
     this.globalAllow = compileAllow(globalAllow);
-    const words: string[] = [];
-    const index = new Map<string, number>();
-    this.rulesOfKeyword = [];
+    this.hitsOfRule = new Array<number[] | undefined>(this.rules.length);
+    this.keywords = contentKeywords();
+    this.rulesOfKeyword = new Array<number[] | undefined>(this.keywords.keywords.length);
     this.rules.forEach((r, ri) => {
-      for (const k of r.spec.keywords) {
-        let ki = index.get(k);
-        if (ki === undefined) {
-          ki = words.length;
-          index.set(k, ki);
-          words.push(k);
-          this.rulesOfKeyword.push([]);
-        }
-        this.rulesOfKeyword[ki]!.push(ri);
-      }
+      for (const k of r.spec.keywords) (this.rulesOfKeyword[contentKeywordIndex(k)] ??= []).push(ri);
     });
-    this.keywords = new KeywordSet(words);
   }
 
   scan(text: string): SecretScan {
-    // (1) keyword hits, grouped per rule: [start, end) pairs in text order
-    // (allocated on the first hit: most texts have none, and there are two hundred rules)
-    let hits: (number[] | undefined)[] | undefined;
+    // (1) keyword hits, grouped per rule: [start, end) pairs in text order, in a holder kept from call
+    // to call (two hundred rules, and most texts hit a few: a new one per text cost more than the
+    // rest of the scan); `touched` lists the rules with hits, and the holder is emptied on the way out
+    const hits = this.hitsOfRule;
+    const touched: number[] = [];
     const kwLen = this.keywords.keywords;
-    this.keywords.scan(text, (k, end) => {
+    const keywordHits = this.keywords.hitsOf(text);
+    for (let h = 0; h < keywordHits.length; h += 2) {
+      const k = keywordHits[h]!;
+      const rules = this.rulesOfKeyword[k];
+      if (rules === undefined) continue; // a trigger word of the injection rules
+      const end = keywordHits[h + 1]!;
       const len = kwLen[k]!.length;
-      hits ??= new Array<number[] | undefined>(this.rules.length);
-      for (const ri of this.rulesOfKeyword[k]!) (hits[ri] ??= []).push(end - len, end);
-    });
-    if (hits === undefined) return { findings: [], truncated: false };
+      for (const ri of rules) {
+        let list = hits[ri];
+        if (list === undefined) {
+          list = hits[ri] = [];
+          touched.push(ri);
+        }
+        list.push(end - len, end);
+      }
+    }
+    if (touched.length === 0) return { findings: [], truncated: false };
+    touched.sort((a, b) => a - b); // rule order
+    try {
+      return this.match(text, hits, touched);
+    } finally {
+      for (const ri of touched) hits[ri] = undefined;
+    }
+  }
 
+  /** Steps (2) to (4) for the rules in `touched` (ascending), whose keyword hits are in `hits`. */
+  private match(text: string, hits: readonly (number[] | undefined)[], touched: readonly number[]): SecretScan {
     // re2js costs tens to hundreds of microseconds per window: bound the number of windows and the
     // characters matched. Past the budget, the candidate a hit pointed at is reported unverified
     // (if it passes the entropy check), so hostile input costs bounded time and still gets redacted.
     const budget = { calls: 128 + (text.length >> 13), chars: 65536 + (text.length >> 2) };
     let truncated = false;
     const found: Array<SecretFinding & { generic: boolean }> = [];
-    for (let ri = 0; ri < this.rules.length; ri++) {
-      const h = hits[ri];
-      if (h === undefined) continue;
+    for (const ri of touched) {
+      const h = hits[ri]!;
       const rule = this.rules[ri]!;
       // (2) candidate windows, merged
       const { windows, candidates } = this.windows(text, rule.spec, h);
