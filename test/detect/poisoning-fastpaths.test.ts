@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GATED_PATTERNS } from '../../src/detect/poisoning/rules/godtool.js';
-import { SEP_TOKEN, sepTokens, toolRefs } from '../../src/detect/poisoning/rules/refs.js';
+import { LONG_TOKEN, NAMED_AFTER, NAMED_AFTER_SUFFIXES, NAMED_BEFORE, QUOTED, SEP_TOKEN, hasLongName, longWordAt, longWords, refsAmong, sepTokens, toolRefs } from '../../src/detect/poisoning/rules/refs.js';
 import type { ItemCtx } from '../../src/detect/poisoning/engine.js';
 import { foldView } from '../../src/detect/poisoning/unicode.js';
 
@@ -44,6 +44,44 @@ const viaScan = (text: string, max: number): [number, string][] => {
   return out;
 };
 
+/** Texts made of pieces that sit on the long-word rules' edges: 9–11 and 40–41 letter runs, separators, quotes, tool markers. */
+function tokenTexts(count: number, names: readonly string[]): string[] {
+  const pieces = [...names, 'abcdefghi', 'abcdefghij', 'abcdefghijk', 'a'.repeat(40), 'b'.repeat(41), 'c'.repeat(64), 'd'.repeat(65), 'x1', 'Q', '_', '.', '-', ' ', ' ', '\'', '`', '"', ' tool', '-tool', '()', 'tool ', 'function ', ' command', 'use ', '\n', 'é'];
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return Array.from({ length: count }, () => Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => pieces[Math.floor(rnd() * pieces.length)]).join(''));
+}
+
+/** Candidate references as the five collectors found them before the long-word shortcut: every collector run as a regex. */
+function plainCandidates(text: string, wantLong: boolean, max: number): [number, string][] {
+  const out = new Map<number, string>();
+  const collect = (re: RegExp, group: number, suffixes?: readonly string[]): void => {
+    re.lastIndex = 0;
+    for (let k = 0; k < max; k++) {
+      if (suffixes) {
+        const from = re.lastIndex;
+        let next = -1;
+        for (const s of suffixes) { const at = text.indexOf(s, from); if (at >= 0 && (next < 0 || at < next)) next = at; }
+        if (next < 0) break;
+        if (next - 64 > from) re.lastIndex = next - 64;
+      }
+      const m = re.exec(text);
+      if (m === null) break;
+      const g = m[group];
+      if (g === undefined) continue;
+      const at = m.index + m[0].indexOf(g);
+      if (!out.has(at)) out.set(at, g);
+    }
+  };
+  SEP_TOKEN.lastIndex = 0;
+  for (let k = 0; k < max; k++) { const m = SEP_TOKEN.exec(text); if (m === null) break; out.set(m.index, m[0]); }
+  if (wantLong) collect(LONG_TOKEN, 0);
+  if (text.includes('`') || text.includes("'") || text.includes('"')) collect(QUOTED, 1);
+  if (text.includes('tool') || text.includes('function') || text.includes('command') || text.includes('()')) collect(NAMED_AFTER, 1, NAMED_AFTER_SUFFIXES);
+  if (text.includes('tool') || text.includes('function') || text.includes('herramienta') || text.includes('outil') || text.includes('werkzeug')) collect(NAMED_BEFORE, 1);
+  return [...out].sort((x, y) => x[0] - y[0]);
+}
+
 describe('poisoning shortcuts', () => {
   it('sepTokens finds the same separator tokens as SEP_TOKEN (random text and the real servers)', () => {
     const random = randomTexts(3000, 'ab1_.- -x\n`é', 120);
@@ -53,6 +91,46 @@ describe('poisoning shortcuts', () => {
       expect(viaScan(text, 400), JSON.stringify(text.slice(0, 80))).toEqual(viaRegex(text, 400));
     }
     expect(viaScan('a_b c_d e_f', 2)).toEqual(viaRegex('a_b c_d e_f', 2));
+  });
+
+  it('longWords and longWordAt find exactly the matches of LONG_TOKEN', () => {
+    const viaLongRegex = (text: string, max: number): [number, string][] => {
+      const out: [number, string][] = [];
+      LONG_TOKEN.lastIndex = 0;
+      for (let k = 0; k < max; k++) { const m = LONG_TOKEN.exec(text); if (m === null) break; out.push([m.index, m[0]]); }
+      return out;
+    };
+    for (const text of [...tokenTexts(3000, ['sequentialthinking']), ...corpusTexts()]) {
+      const viaScan: [number, string][] = [];
+      longWords(text, 400, (at, t) => viaScan.push([at, t]));
+      const expected = viaLongRegex(text, 400);
+      expect(viaScan, JSON.stringify(text.slice(0, 80))).toEqual(expected);
+      const atEvery = Array.from({ length: text.length }, (_, at) => longWordAt(text, at)).flatMap((len, at) => (len > 0 ? [[at, text.slice(at, at + len)]] : []));
+      expect(atEvery, JSON.stringify(text.slice(0, 80))).toEqual(viaLongRegex(text, Infinity));
+    }
+    const many = 'abcdefghijk '.repeat(450);
+    const capped: [number, string][] = [];
+    longWords(many, 400, (at, t) => capped.push([at, t]));
+    expect(capped).toEqual(viaLongRegex(many, 400));
+  });
+
+  it('toolRefs finds the same references as the five plain collectors, with long names known or not', () => {
+    const long = ['sequentialthinking', 'abcdefghijk', 'b'.repeat(41)];
+    const items: ItemCtx[] = [
+      { kind: 'tool', name: 'me', server: 'a', siblings: new Set(['abcdefghij']), foreign: new Map([...long.map((n) => [n, 'b'] as [string, string]), ['x1_q', 'b'], ['a-b', 'b']]), params: new Set(['q_x']) },
+      { kind: 'tool', name: 'sequentialthinking', server: 'a', siblings: new Set(), foreign: new Map([['read_file', 'b']]), params: new Set() },
+      { kind: 'tool', name: 'me', server: 'a', siblings: new Set(), foreign: new Map([['read_file', 'b']]), params: new Set() },
+    ];
+    const texts = [...tokenTexts(3000, [...long, 'x1_q', 'a-b', 'read_file', 'q_x']), ...corpusTexts(), 'sequentialthinking '.repeat(420) + 'use `abcdefghijk` tool'];
+    let found = 0;
+    for (const item of items) {
+      for (const text of texts) {
+        const expected = refsAmong(text, item, plainCandidates(text, hasLongName(item), 400));
+        found += expected.foreign.length + expected.unknown.length;
+        expect(toolRefs(text, item), JSON.stringify(text.slice(0, 80))).toEqual(expected);
+      }
+    }
+    expect(found).toBeGreaterThan(100);
   });
 
   it('names marked "x tool" / "x()" are found however far into the text they are, up to the 64-character name bound', () => {
