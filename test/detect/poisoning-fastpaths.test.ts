@@ -5,7 +5,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GATED_PATTERNS } from '../../src/detect/poisoning/rules/godtool.js';
-import { LONG_TOKEN, NAMED_AFTER, NAMED_AFTER_SUFFIXES, NAMED_BEFORE, QUOTED, SEP_TOKEN, hasLongName, longWordAt, longWords, refsAmong, sepTokens, toolRefs } from '../../src/detect/poisoning/rules/refs.js';
+import { LONG_TOKEN, NAMED_AFTER, NAMED_BEFORE, QUOTED, SEP_TOKEN, longWordAt, longWords, namedAfterNames, namedBeforeNames, quotedNames, sepTokens } from '../../src/detect/poisoning/rules/ref-candidates.js';
+import { hasLongName, refsAmong, toolRefs } from '../../src/detect/poisoning/rules/refs.js';
 import type { ItemCtx } from '../../src/detect/poisoning/engine.js';
 import { foldView } from '../../src/detect/poisoning/unicode.js';
 
@@ -77,7 +78,7 @@ function plainCandidates(text: string, wantLong: boolean, max: number): [number,
   for (let k = 0; k < max; k++) { const m = SEP_TOKEN.exec(text); if (m === null) break; out.set(m.index, m[0]); }
   if (wantLong) collect(LONG_TOKEN, 0);
   if (text.includes('`') || text.includes("'") || text.includes('"')) collect(QUOTED, 1);
-  if (text.includes('tool') || text.includes('function') || text.includes('command') || text.includes('()')) collect(NAMED_AFTER, 1, NAMED_AFTER_SUFFIXES);
+  if (text.includes('tool') || text.includes('function') || text.includes('command') || text.includes('()')) collect(NAMED_AFTER, 1, [' tool', ' function', ' command', '-tool', '()']);
   if (text.includes('tool') || text.includes('function') || text.includes('herramienta') || text.includes('outil') || text.includes('werkzeug')) collect(NAMED_BEFORE, 1);
   return [...out].sort((x, y) => x[0] - y[0]);
 }
@@ -112,6 +113,37 @@ describe('poisoning shortcuts', () => {
     const capped: [number, string][] = [];
     longWords(many, 400, (at, t) => capped.push([at, t]));
     expect(capped).toEqual(viaLongRegex(many, 400));
+  });
+
+  it('the quoted and named-tool scanners find exactly the matches of their patterns (and where the collector puts them)', () => {
+    const viaPattern = (re: RegExp, text: string, max: number): [number, string][] => {
+      const out: [number, string][] = [];
+      re.lastIndex = 0;
+      for (let k = 0; k < max; k++) {
+        const m = re.exec(text);
+        if (m === null) break;
+        out.push([m.index + m[0].indexOf(m[1]!), m[1]!]);
+      }
+      return out;
+    };
+    const scanners: [RegExp, typeof quotedNames][] = [[QUOTED, quotedNames], [NAMED_AFTER, namedAfterNames], [NAMED_BEFORE, namedBeforeNames]];
+    // Names right at the 64-character bound, with an earlier suffix in the same run.
+    // ("-tool." ends a name too: `.` is not a word character.)
+    const edges = [56, 57, 58].flatMap((n) => [`x-tool.${'y'.repeat(n)} tool`, `x-tool.${'y'.repeat(n)}()`, `use x.tool-${'y'.repeat(n)}-tool now`, `'${'a'.repeat(n + 7)}'`, `tool '${'b'.repeat(n + 7)}' x`]);
+    const texts = [...edges, ...tokenTexts(4000, ['read_file', 'a.b', 'x-y', 'tool', 'function', 'outil', 'werkzeug', 'herramienta', 'tool-tool', 'q.tool', ' tools', 'toolx', '((', '))']), ...corpusTexts()];
+    let matched = 0;
+    for (const [re, scan] of scanners) {
+      for (const text of texts) {
+        for (const max of [400, 2]) {
+          const got: [number, string][] = [];
+          scan(text, max, (at, t) => got.push([at, t]));
+          const want = viaPattern(re, text, max);
+          matched += want.length;
+          expect(got, `${re.source.slice(0, 30)} on ${JSON.stringify(text.slice(0, 80))}`).toEqual(want);
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(3000);
   });
 
   it('toolRefs finds the same references as the five plain collectors, with long names known or not', () => {
