@@ -102,6 +102,9 @@ interface HintIndex {
  */
 interface HintHits {
   readonly on: Uint8Array;
+  /** The candidate rules in the order their hints were first seen (nTouched of them): what to visit and clear. */
+  readonly touched: Int32Array;
+  nTouched: number;
   readonly head: Int32Array;
   readonly tail: Int32Array;
   end: Int32Array;
@@ -110,11 +113,20 @@ interface HintHits {
   count: number;
 }
 
-const indexes = new WeakMap<readonly PatternRule[], HintIndex>();
+const indexes = new WeakMap<object, HintIndex>();
 
+let lastRules: readonly PatternRule[] | undefined;
+let lastIndex: HintIndex | undefined;
 function hintIndex(rules: readonly PatternRule[]): HintIndex {
-  const hit = indexes.get(rules);
-  if (hit) return hit;
+  // The scanner passes the same list for every field: skip the WeakMap lookup then.
+  if (rules === lastRules && lastIndex) return lastIndex;
+  lastRules = rules;
+  lastIndex = indexes.get(rules) ?? buildIndex(rules, rules.map((r) => r.hints), rules.map((r) => (r.hints && !r.hintsIncomplete ? patternBounds(r.re) : undefined)));
+  return lastIndex;
+}
+
+/** The index of `hintLists` (one per rule: undefined for a rule without hints), stored under `key`. */
+function buildIndex(key: object, hintLists: readonly (readonly string[] | undefined)[], bounds: readonly (PatternBounds | undefined)[]): HintIndex {
   // Trie; for each state, the rules whose hint ends there with that hint's length.
   const next: Map<number, number>[] = [new Map()];
   const outLens: Map<number, number>[] = [new Map()];
@@ -122,8 +134,8 @@ function hintIndex(rules: readonly PatternRule[]): HintIndex {
     const old = outLens[st]!.get(ri);
     if (old === undefined || len < old) outLens[st]!.set(ri, len);
   };
-  rules.forEach((r, ri) => {
-    for (const h of r.hints ?? []) {
+  hintLists.forEach((hints, ri) => {
+    for (const h of hints ?? []) {
       let st = 0;
       for (let k = 0; k < h.length; k++) {
         const c = h.charCodeAt(k);
@@ -163,15 +175,15 @@ function hintIndex(rules: readonly PatternRule[]): HintIndex {
   const out = outLens.map((x) => [...x.keys()]);
   const outLen = outLens.map((x) => [...x.values()]);
   const emits = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0));
-  const always = rules.flatMap((r, i) => (r.hints ? [] : [i]));
-  const bounds = rules.map((r) => (r.hints && !r.hintsIncomplete ? patternBounds(r.re) : undefined));
+  const always = hintLists.flatMap((h, i) => (h ? [] : [i]));
+  const count = hintLists.length;
   const cap = 64;
   const hits: HintHits = {
-    on: new Uint8Array(rules.length), head: new Int32Array(rules.length).fill(-1), tail: new Int32Array(rules.length),
+    on: new Uint8Array(count), touched: new Int32Array(count), nTouched: 0, head: new Int32Array(count).fill(-1), tail: new Int32Array(count),
     end: new Int32Array(cap), len: new Int32Array(cap), next: new Int32Array(cap), count: 0,
   };
   const idx = { column, columns, delta, wide, fail, emits, out, outLen, always, bounds, hits };
-  indexes.set(rules, idx);
+  indexes.set(key, idx);
   return idx;
 }
 
@@ -190,8 +202,8 @@ function grow(h: HintHits): void {
  */
 function findHints(idx: HintIndex, text: string): HintHits {
   const { column, columns, delta, wide, fail, emits, out, outLen, bounds, hits } = idx;
-  const on = hits.on;
-  for (let k = 0; k < idx.always.length; k++) on[idx.always[k]!] = 1;
+  const { on, touched } = hits;
+  for (let k = 0; k < idx.always.length; k++) { const ri = idx.always[k]!; if (on[ri] === 0) { on[ri] = 1; touched[hits.nTouched++] = ri; } }
   let st = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -209,7 +221,7 @@ function findHints(idx: HintIndex, text: string): HintHits {
       const ol = outLen[st]!;
       for (let k = 0; k < o.length; k++) {
         const ri = o[k]!;
-        on[ri] = 1;
+        if (on[ri] === 0) { on[ri] = 1; touched[hits.nTouched++] = ri; }
         if (bounds[ri] === undefined) continue;
         if (hits.count === hits.end.length) grow(hits);
         const j = hits.count++;
@@ -225,16 +237,41 @@ function findHints(idx: HintIndex, text: string): HintHits {
 }
 
 function clearHits(hits: HintHits): void {
-  hits.on.fill(0);
-  hits.head.fill(-1);
+  for (let k = 0; k < hits.nTouched; k++) { const ri = hits.touched[k]!; hits.on[ri] = 0; hits.head[ri] = -1; }
+  hits.nTouched = 0;
   hits.count = 0;
+}
+
+/** The touched rules in rule order (few: an insertion sort in place). */
+function sortTouched(hits: HintHits): void {
+  const t = hits.touched;
+  for (let i = 1; i < hits.nTouched; i++) {
+    const v = t[i]!;
+    let j = i - 1;
+    while (j >= 0 && t[j]! > v) { t[j + 1] = t[j]!; j--; }
+    t[j + 1] = v;
+  }
+}
+
+/**
+ * Which of `lists` (at most 31) have a string that occurs in `text`, as bits (bit i: lists[i]): the
+ * same one-pass automaton as the rules' hints, built once per `lists` array. For literal gates that
+ * would otherwise each take a pass over the text.
+ */
+export function literalsIn(lists: readonly (readonly string[])[], text: string): number {
+  const idx = indexes.get(lists) ?? buildIndex(lists, lists, lists.map(() => undefined));
+  const hits = findHints(idx, text);
+  let bits = 0;
+  for (let k = 0; k < hits.nTouched; k++) bits |= 1 << hits.touched[k]!;
+  clearHits(hits);
+  return bits;
 }
 
 /** Indexes of the rules whose hints occur in `text`, in rule order. */
 export function candidateRules(rules: readonly PatternRule[], text: string): number[] {
   const hits = findHints(hintIndex(rules), text);
-  const res: number[] = [];
-  for (let i = 0; i < hits.on.length; i++) if (hits.on[i] === 1) res.push(i);
+  sortTouched(hits);
+  const res = Array.from(hits.touched.subarray(0, hits.nTouched));
   clearHits(hits);
   return res;
 }
@@ -315,9 +352,11 @@ export function runPatterns(rules: readonly PatternRule[], fc: FieldCtx, sink: S
   const kind = fc.field.kind;
   const idx = hintIndex(rules);
   const hits = findHints(idx, text);
+  if (hits.nTouched === 0) return;
   try {
-    for (let ri = 0; ri < rules.length; ri++) {
-      if (hits.on[ri] !== 1) continue;
+    sortTouched(hits);
+    for (let k = 0; k < hits.nTouched; k++) {
+      const ri = hits.touched[k]!;
       const rule = rules[ri]!;
       if (rule.kinds ? !rule.kinds.includes(kind) : kind === 'name' || kind === 'key') continue;
       const b = idx.bounds[ri];
