@@ -4,6 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fullSkeleton, skeleton } from '../../src/detect/poisoning/rules/collision.js';
 import { GATED_PATTERNS } from '../../src/detect/poisoning/rules/godtool.js';
 import { LONG_TOKEN, NAMED_AFTER, NAMED_BEFORE, QUOTED, SEP_TOKEN, longWordAt, longWords, namedAfterNames, namedBeforeNames, quotedNames, sepTokens } from '../../src/detect/poisoning/rules/ref-candidates.js';
 import { hasLongName, refsAmong, toolRefs } from '../../src/detect/poisoning/rules/refs.js';
@@ -172,6 +173,11 @@ describe('poisoning shortcuts', () => {
     expect(refs.foreign.map((r) => r.name)).toEqual(['lookup', `q${'z'.repeat(63)}`]);
     // A name of 65 characters is not a candidate for the pattern either.
     expect(toolRefs(`${filler}use q${'z'.repeat(64)}() now`, item).foreign).toEqual([]);
+  });
+
+  it('the skeleton of a printable-ASCII name is the one the character-by-character fold gives', () => {
+    const names = randomTexts(5000, 'IlL1|0oOrnmvVwW_-.aZ ', 20).concat(['get_ba1ance', 'GET_BALANCE', 'Iist_Iogs', 'rnerge_pr', 'vvrite', '', 'I', 'x'.repeat(300)]);
+    for (const n of names) expect(skeleton(n), n).toEqual(fullSkeleton(n.slice(0, 256)));
   });
 
   it('god-tool gates are necessary conditions: wherever a gated pattern matches, each of its gates does', () => {

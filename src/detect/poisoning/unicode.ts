@@ -357,6 +357,9 @@ const NEEDS_COLLAPSE = /[\t\n\r]| {2}/;
 /** True when `s` has anything but printable ASCII, tab and line breaks. */
 export const hasNonPlainAscii = (s: string): boolean => NON_PLAIN_ASCII.test(s);
 
+/** The run list of a view that maps one to one onto the start of its field (shared: runs are never changed). */
+const ONE_RUN: readonly number[] = Object.freeze([0]);
+
 /**
  * The common case: printable ASCII only. Lower-case and collapse whitespace, nothing else; the map is
  * kept as a list of runs (one per collapsed whitespace run), not one entry per character.
@@ -364,7 +367,7 @@ export const hasNonPlainAscii = (s: string): boolean => NON_PLAIN_ASCII.test(s);
 function foldAscii(raw: string, from: number, to: number, underscoreAsSpace: boolean): View {
   const slice = from === 0 && to === raw.length ? raw : raw.slice(from, to);
   // Single-spaced, single-line text (most parameter descriptions): only lower-case it.
-  if (!(underscoreAsSpace && slice.includes('_')) && !NEEDS_COLLAPSE.test(slice)) return { text: slice.toLowerCase(), segStarts: [0], rawStarts: [from], base: from };
+  if (!(underscoreAsSpace && slice.includes('_')) && !NEEDS_COLLAPSE.test(slice)) return { text: slice.toLowerCase(), segStarts: ONE_RUN, rawStarts: from === 0 ? ONE_RUN : [from], base: from };
   const parts: string[] = [];
   const segStarts: number[] = [0];
   const rawStarts: number[] = [from];
