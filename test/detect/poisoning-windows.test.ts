@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { candidateRules, makeFinding, runPatterns, type FieldCtx, type ItemCtx, type PatternRule } from '../../src/detect/poisoning/engine.js';
 import { hintsCover, patternBounds } from '../../src/detect/poisoning/pattern-bounds.js';
+import { ALL_PATTERNS, rx, rxBounds } from '../../src/detect/poisoning/safe-regex.js';
 import { EXFIL_RULES } from '../../src/detect/poisoning/rules/exfiltration.js';
 import { HIDDEN_RULES } from '../../src/detect/poisoning/rules/hidden.js';
 import { INSTRUCTION_RULES } from '../../src/detect/poisoning/rules/instructions.js';
@@ -32,6 +33,19 @@ describe('pattern bounds', () => {
 
   it('refuses what it cannot bound: unbounded quantifiers, back-references, other flags, nested lookarounds', () => {
     for (const re of [/a+/g, /a*/g, /a{2,}/g, /(a)\1/g, /a/gi, /a/gu, /a/gm, /(?=a(?=b))/g, /\p{L}/gu]) expect(patternBounds(re), re.source).toBeUndefined();
+  });
+
+  it('rx reads the same bounds while checking a pattern (two independent readings agree)', () => {
+    let compared = 0;
+    for (const re of ALL_PATTERNS) {
+      const fromRx = rxBounds(re);
+      expect(fromRx, re.source.slice(0, 60)).toEqual(patternBounds(re));
+      if (fromRx) compared++;
+    }
+    expect(compared).toBeGreaterThan(60);
+    expect(rxBounds(rx('(a)\\1'))).toBeUndefined();
+    expect(rxBounds(rx('x(?=a(?=b))'))).toBeUndefined();
+    expect(rxBounds(rx('(?<!\\bre)load[\\x60]{1,3}\\x41?'))).toEqual({ maxLen: 8, behind: 3, ahead: 1 });
   });
 
   it('proves hints only when every match holds one', () => {

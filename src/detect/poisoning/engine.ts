@@ -5,6 +5,7 @@
 import type { Family, Finding, ItemKind, Severity } from './types.js';
 import type { Field, FieldKind } from './walk.js';
 import { patternBounds, type PatternBounds } from './pattern-bounds.js';
+import { rxBounds } from './safe-regex.js';
 import { showExcerpt, toSpan, type View } from './unicode.js';
 
 export interface ItemCtx {
@@ -121,7 +122,7 @@ function hintIndex(rules: readonly PatternRule[]): HintIndex {
   // The scanner passes the same list for every field: skip the WeakMap lookup then.
   if (rules === lastRules && lastIndex) return lastIndex;
   lastRules = rules;
-  lastIndex = indexes.get(rules) ?? buildIndex(rules, rules.map((r) => r.hints), rules.map((r) => (r.hints && !r.hintsIncomplete ? patternBounds(r.re) : undefined)));
+  lastIndex = indexes.get(rules) ?? buildIndex(rules, rules.map((r) => r.hints), rules.map((r) => (r.hints && !r.hintsIncomplete ? rxBounds(r.re) ?? patternBounds(r.re) : undefined)));
   return lastIndex;
 }
 

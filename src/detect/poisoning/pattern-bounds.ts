@@ -11,7 +11,13 @@
  * and whether the pattern matches at a start depends only on the text from `behind` characters before
  * it to `maxLen + ahead` characters after it. Only patterns with the flags `rx` gives (`g`) qualify:
  * without `u`, `i`, `m` or `s` every atom reads exactly one UTF-16 unit.
+ *
+ * rx (safe-regex.ts) reads the same bounds while it checks a pattern at load, so the engine takes them
+ * from there; this independent reading is for other patterns and for the test that compares the two.
  */
+import type { PatternBounds } from './safe-regex.js';
+
+export type { PatternBounds };
 
 type Node =
   | { readonly t: 'char'; readonly set: readonly string[] | undefined } // one code unit; its possible values when few
@@ -167,15 +173,6 @@ function lookReach(n: Node, inLook = false): { ahead: number; behind: number } {
     }
     case 'rep': return lookReach(n.body, inLook);
   }
-}
-
-export interface PatternBounds {
-  /** Longest text a match can span. */
-  readonly maxLen: number;
-  /** Units before a match's start the pattern may read (lookbehinds, and one for `\b`/`^`). */
-  readonly behind: number;
-  /** Units after the longest match's end the pattern may read (lookaheads, and one for `\b`/`$`). */
-  readonly ahead: number;
 }
 
 /** The bounds of `re`, or undefined when they cannot be read from its source (then search everything). */
