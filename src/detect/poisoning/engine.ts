@@ -4,6 +4,8 @@
  */
 import type { Family, Finding, ItemKind, Severity } from './types.js';
 import type { Field, FieldKind } from './walk.js';
+import { patternBounds, type PatternBounds } from './pattern-bounds.js';
+import { rxBounds } from './safe-regex.js';
 import { showExcerpt, toSpan, type View } from './unicode.js';
 
 export interface ItemCtx {
@@ -37,9 +39,16 @@ export interface PatternRule {
   /**
    * Literal substrings of the folded text of which at least one occurs in every match (a necessary
    * condition). All hints of a rule list are found in one pass, so a rule whose hints are absent
-   * costs nothing. A unit test re-checks each hint list against every match on the eval data.
+   * costs nothing. A unit test proves from the pattern that every match contains one of them (see
+   * pattern-bounds.ts); the engine then searches only the text near the hints it found.
    */
   readonly hints?: readonly string[];
+  /**
+   * Set on a rule whose pattern can match text that holds none of its hints (the unit test checks
+   * this flag both ways). Such a rule still runs only when a hint occurs, as before, but then it is
+   * searched over the whole field rather than near the hints.
+   */
+  readonly hintsIncomplete?: true;
 }
 
 export type Sink = (f: Finding) => void;
@@ -78,27 +87,64 @@ interface HintIndex {
   readonly emits: Uint8Array;
   /** Rule indexes unlocked when a state is reached (its own hints and those of its failure chain). */
   readonly out: readonly (readonly number[])[];
+  /** Parallel to `out`: the length of the shortest hint of that rule that ends at this state. */
+  readonly outLen: readonly (readonly number[])[];
   /** Rules without hints: always candidates. */
   readonly always: readonly number[];
+  /** Per rule: how far its matches reach, when it is searched near its hints only (else undefined). */
+  readonly bounds: readonly (PatternBounds | undefined)[];
+  /** The result of the last pass (see HintHits), reused so that a pass allocates nothing. */
+  readonly hits: HintHits;
 }
-const indexes = new WeakMap<readonly PatternRule[], HintIndex>();
 
+/**
+ * What one pass found: which rules are candidates and, for the rules searched near their hints, the
+ * hint occurrences in text order as one linked list per rule (end offset and hint length).
+ */
+interface HintHits {
+  readonly on: Uint8Array;
+  /** The candidate rules in the order their hints were first seen (nTouched of them): what to visit and clear. */
+  readonly touched: Int32Array;
+  nTouched: number;
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  end: Int32Array;
+  len: Int32Array;
+  next: Int32Array;
+  count: number;
+}
+
+const indexes = new WeakMap<object, HintIndex>();
+
+let lastRules: readonly PatternRule[] | undefined;
+let lastIndex: HintIndex | undefined;
 function hintIndex(rules: readonly PatternRule[]): HintIndex {
-  const hit = indexes.get(rules);
-  if (hit) return hit;
-  // Trie.
+  // The scanner passes the same list for every field: skip the WeakMap lookup then.
+  if (rules === lastRules && lastIndex) return lastIndex;
+  lastRules = rules;
+  lastIndex = indexes.get(rules) ?? buildIndex(rules, rules.map((r) => r.hints), rules.map((r) => (r.hints && !r.hintsIncomplete ? rxBounds(r.re) ?? patternBounds(r.re) : undefined)));
+  return lastIndex;
+}
+
+/** The index of `hintLists` (one per rule: undefined for a rule without hints), stored under `key`. */
+function buildIndex(key: object, hintLists: readonly (readonly string[] | undefined)[], bounds: readonly (PatternBounds | undefined)[]): HintIndex {
+  // Trie; for each state, the rules whose hint ends there with that hint's length.
   const next: Map<number, number>[] = [new Map()];
-  const outSets: Set<number>[] = [new Set()];
-  rules.forEach((r, ri) => {
-    for (const h of r.hints ?? []) {
+  const outLens: Map<number, number>[] = [new Map()];
+  const addOut = (st: number, ri: number, len: number): void => {
+    const old = outLens[st]!.get(ri);
+    if (old === undefined || len < old) outLens[st]!.set(ri, len);
+  };
+  hintLists.forEach((hints, ri) => {
+    for (const h of hints ?? []) {
       let st = 0;
       for (let k = 0; k < h.length; k++) {
         const c = h.charCodeAt(k);
         let to = next[st]!.get(c);
-        if (to === undefined) { to = next.length; next.push(new Map()); outSets.push(new Set()); next[st]!.set(c, to); }
+        if (to === undefined) { to = next.length; next.push(new Map()); outLens.push(new Map()); next[st]!.set(c, to); }
         st = to;
       }
-      outSets[st]!.add(ri);
+      addOut(st, ri, h.length);
     }
   });
   // Columns: one per ASCII character used by a hint, column 0 for every other character.
@@ -122,25 +168,43 @@ function hintIndex(rules: readonly PatternRule[]): HintIndex {
         const g = next[f]!.get(c);
         fail[to] = g !== undefined && g !== to ? g : 0;
       }
-      for (const x of outSets[fail[to]!]!) outSets[to]!.add(x);
+      for (const [ri, len] of outLens[fail[to]!]!) addOut(to, ri, len);
     }
     if (st !== 0) for (const c of asciiUsed) delta[st * columns + column[c]!] = next[st]!.get(c) ?? delta[fail[st]! * columns + column[c]!]!;
   }
   const wide = next.map((m) => { const w = new Map([...m].filter(([c]) => c >= 128)); return w.size > 0 ? w : undefined; });
-  const out = outSets.map((x) => [...x]);
+  const out = outLens.map((x) => [...x.keys()]);
+  const outLen = outLens.map((x) => [...x.values()]);
   const emits = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0));
-  const always = rules.flatMap((r, i) => (r.hints ? [] : [i]));
-  const idx = { column, columns, delta, wide, fail, emits, out, always };
-  indexes.set(rules, idx);
+  const always = hintLists.flatMap((h, i) => (h ? [] : [i]));
+  const count = hintLists.length;
+  const cap = 64;
+  const hits: HintHits = {
+    on: new Uint8Array(count), touched: new Int32Array(count), nTouched: 0, head: new Int32Array(count).fill(-1), tail: new Int32Array(count),
+    end: new Int32Array(cap), len: new Int32Array(cap), next: new Int32Array(cap), count: 0,
+  };
+  const idx = { column, columns, delta, wide, fail, emits, out, outLen, always, bounds, hits };
+  indexes.set(key, idx);
   return idx;
 }
 
-/** Indexes of the rules whose hints occur in `text`, in rule order. */
-export function candidateRules(rules: readonly PatternRule[], text: string): number[] {
-  const idx = hintIndex(rules);
-  const on = new Uint8Array(rules.length);
-  for (const i of idx.always) on[i] = 1;
-  const { column, columns, delta, wide, fail, emits, out } = idx;
+/** Room for one more occurrence (the lists only grow; a long field with many hints is rare). */
+function grow(h: HintHits): void {
+  const size = h.end.length * 2;
+  const copy = (a: Int32Array): Int32Array => { const b = new Int32Array(size); b.set(a); return b; };
+  h.end = copy(h.end);
+  h.len = copy(h.len);
+  h.next = copy(h.next);
+}
+
+/**
+ * One pass of the automaton over `text`: marks the candidate rules in `hits.on` and, for the rules
+ * with bounds, lists where their hints end. The caller must hand the result back with `clearHits`.
+ */
+function findHints(idx: HintIndex, text: string): HintHits {
+  const { column, columns, delta, wide, fail, emits, out, outLen, bounds, hits } = idx;
+  const { on, touched } = hits;
+  for (let k = 0; k < idx.always.length; k++) { const ri = idx.always[k]!; if (on[ri] === 0) { on[ri] = 1; touched[hits.nTouched++] = ri; } }
   let st = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -155,12 +219,131 @@ export function candidateRules(rules: readonly PatternRule[], text: string): num
     }
     if (emits[st] === 1) {
       const o = out[st]!;
-      for (let k = 0; k < o.length; k++) on[o[k]!] = 1;
+      const ol = outLen[st]!;
+      for (let k = 0; k < o.length; k++) {
+        const ri = o[k]!;
+        if (on[ri] === 0) { on[ri] = 1; touched[hits.nTouched++] = ri; }
+        if (bounds[ri] === undefined) continue;
+        if (hits.count === hits.end.length) grow(hits);
+        const j = hits.count++;
+        hits.end[j] = i + 1;
+        hits.len[j] = ol[k]!;
+        hits.next[j] = -1;
+        if (hits.head[ri]! < 0) hits.head[ri] = j; else hits.next[hits.tail[ri]!] = j;
+        hits.tail[ri] = j;
+      }
     }
   }
-  const res: number[] = [];
-  for (let i = 0; i < on.length; i++) if (on[i] === 1) res.push(i);
+  return hits;
+}
+
+function clearHits(hits: HintHits): void {
+  for (let k = 0; k < hits.nTouched; k++) { const ri = hits.touched[k]!; hits.on[ri] = 0; hits.head[ri] = -1; }
+  hits.nTouched = 0;
+  hits.count = 0;
+}
+
+/** The touched rules in rule order (few: an insertion sort in place). */
+function sortTouched(hits: HintHits): void {
+  const t = hits.touched;
+  for (let i = 1; i < hits.nTouched; i++) {
+    const v = t[i]!;
+    let j = i - 1;
+    while (j >= 0 && t[j]! > v) { t[j + 1] = t[j]!; j--; }
+    t[j + 1] = v;
+  }
+}
+
+/**
+ * Which of `lists` (at most 31) have a string that occurs in `text`, as bits (bit i: lists[i]): the
+ * same one-pass automaton as the rules' hints, built once per `lists` array. For literal gates that
+ * would otherwise each take a pass over the text.
+ */
+export function literalsIn(lists: readonly (readonly string[])[], text: string): number {
+  const idx = indexes.get(lists) ?? buildIndex(lists, lists, lists.map(() => undefined));
+  const hits = findHints(idx, text);
+  let bits = 0;
+  for (let k = 0; k < hits.nTouched; k++) bits |= 1 << hits.touched[k]!;
+  clearHits(hits);
+  return bits;
+}
+
+/** Indexes of the rules whose hints occur in `text`, in rule order. */
+export function candidateRules(rules: readonly PatternRule[], text: string): number[] {
+  const hits = findHints(hintIndex(rules), text);
+  sortTouched(hits);
+  const res = Array.from(hits.touched.subarray(0, hits.nTouched));
+  clearHits(hits);
   return res;
+}
+
+/** The rule's matches as a global exec loop from the start of the text finds them, until `check` accepts one. */
+function searchAll(rule: PatternRule, fc: FieldCtx, sink: Sink): void {
+  const text = fc.view.text;
+  const re = rule.re;
+  re.lastIndex = 0;
+  for (let k = 0; k < MAX_MATCHES_PER_RULE; k++) {
+    const m = re.exec(text);
+    if (m === null) break;
+    if (m[0].length === 0) re.lastIndex++;
+    const sev = rule.check ? rule.check(m, fc) : rule.severity;
+    if (sev !== null) {
+      sink(makeFinding(rule, sev, fc.field, toSpan(fc.view, m.index, m.index + m[0].length)));
+      break;
+    }
+  }
+}
+
+/**
+ * The same matches, in the same order, as searchAll, reading only the text near the rule's hints.
+ * Every match contains a hint occurrence (proven per rule by a unit test) and is at most
+ * `bounds.maxLen` long, so a match around an occurrence ending at `e` starts in [e − maxLen, e − len].
+ * Those start windows (merged when close) are searched in order in a slice that holds everything
+ * the pattern can read from them (`behind` before, `maxLen + ahead` after), so each start gives the
+ * result it gives in the whole text; and no match can start outside a window. The global loop's
+ * cursor carries over from window to window, so overlapping matches are skipped as in searchAll.
+ */
+function searchNear(rule: PatternRule, b: PatternBounds, hits: HintHits, first: number, fc: FieldCtx, sink: Sink): void {
+  const text = fc.view.text;
+  const n = text.length;
+  const re = rule.re;
+  const L = b.maxLen;
+  let cursor = 0;
+  let attempts = 0;
+  let o = first;
+  while (o >= 0) {
+    let lo = hits.end[o]! - L;
+    let hi = hits.end[o]! - hits.len[o]!;
+    o = hits.next[o]!;
+    // Occurrences come in text order; join those whose windows start within reach of this one.
+    while (o >= 0 && hits.end[o]! - L <= hi + L) {
+      const h = hits.end[o]! - hits.len[o]!;
+      if (h > hi) hi = h;
+      o = hits.next[o]!;
+    }
+    if (lo < cursor) lo = cursor;
+    if (hi < lo) continue;
+    const from = Math.max(0, lo - b.behind);
+    const to = Math.min(n, hi + L + b.ahead);
+    const s = from === 0 && to === n ? text : text.slice(from, to);
+    re.lastIndex = lo - from;
+    for (;;) {
+      const m = re.exec(s);
+      if (m === null) break;
+      const at = m.index + from;
+      if (at > hi) break;
+      if (m[0].length === 0) re.lastIndex++;
+      m.index = at;
+      const sev = rule.check ? rule.check(m, fc) : rule.severity;
+      if (sev !== null) {
+        sink(makeFinding(rule, sev, fc.field, toSpan(fc.view, at, at + m[0].length)));
+        return;
+      }
+      if (++attempts === MAX_MATCHES_PER_RULE) return;
+      cursor = re.lastIndex + from;
+      if (cursor > hi) break;
+    }
+  }
 }
 
 export function runPatterns(rules: readonly PatternRule[], fc: FieldCtx, sink: Sink): void {
@@ -168,21 +351,21 @@ export function runPatterns(rules: readonly PatternRule[], fc: FieldCtx, sink: S
   // Eight characters cannot carry an instruction; names and property names get only the rules that ask for them.
   if (text.length < 8) return;
   const kind = fc.field.kind;
-  for (const ri of candidateRules(rules, text)) {
-    const rule = rules[ri]!;
-    if (rule.kinds ? !rule.kinds.includes(kind) : kind === 'name' || kind === 'key') continue;
-    const re = rule.re;
-    re.lastIndex = 0;
-    for (let k = 0; k < MAX_MATCHES_PER_RULE; k++) {
-      const m = re.exec(text);
-      if (m === null) break;
-      if (m[0].length === 0) re.lastIndex++;
-      const sev = rule.check ? rule.check(m, fc) : rule.severity;
-      if (sev !== null) {
-        sink(makeFinding(rule, sev, fc.field, toSpan(fc.view, m.index, m.index + m[0].length)));
-        break;
-      }
+  const idx = hintIndex(rules);
+  const hits = findHints(idx, text);
+  if (hits.nTouched === 0) return;
+  try {
+    sortTouched(hits);
+    for (let k = 0; k < hits.nTouched; k++) {
+      const ri = hits.touched[k]!;
+      const rule = rules[ri]!;
+      if (rule.kinds ? !rule.kinds.includes(kind) : kind === 'name' || kind === 'key') continue;
+      const b = idx.bounds[ri];
+      if (b === undefined) searchAll(rule, fc, sink);
+      else searchNear(rule, b, hits, hits.head[ri]!, fc, sink);
     }
+  } finally {
+    clearHits(hits);
   }
 }
 

@@ -22,30 +22,64 @@ const BACKTRACK_BUDGET = 100_000;
  * a step or two).
  */
 export function assertBoundedPattern(source: string): void {
+  readPattern(source);
+}
+
+/** How far a match of a pattern reaches (see pattern-bounds.ts, which reads the same from the source). */
+export interface PatternBounds {
+  /** Longest text a match can span. */
+  readonly maxLen: number;
+  /** Units before a match's start the pattern may read (lookbehinds, and one for `\b`/`^`). */
+  readonly behind: number;
+  /** Units after the longest match's end the pattern may read (lookaheads, and one for `\b`/`$`). */
+  readonly ahead: number;
+}
+
+/**
+ * The checks of assertBoundedPattern, and on the way the longest match and the lookaround reach
+ * (undefined for back-references, nested lookarounds and other constructs whose reach it does not
+ * read). Both come from one parse, so a pattern built through rx has its bounds without a second one.
+ */
+function readPattern(source: string): PatternBounds | undefined {
   let i = 0;
+  let unknown = false; // a construct whose length is not read here
+  let ahead = 0;
+  let behind = 0;
+  let inLook = false;
   const fail = (why: string): never => { throw new Error(`unsafe pattern (${why}) at ${i}: /${source}/`); };
 
-  // Returns [cost, containsRepetition] of an alternation, stopping at ')' or end.
-  const parseAlt = (): [number, boolean] => {
+  // Returns [cost, containsRepetition, longest match] of an alternation, stopping at ')' or end.
+  const parseAlt = (): [number, boolean, number] => {
     let total = 0;
     let rep = false;
+    let len = 0;
     for (;;) {
-      const [c, r] = parseSeq();
+      const [c, r, l] = parseSeq();
       total = Math.max(total, c);
       rep ||= r;
+      len = Math.max(len, l);
       if (source[i] === '|') { i++; continue; }
-      return [total, rep];
+      return [total, rep, len];
     }
   };
-  const parseSeq = (): [number, boolean] => {
+  const parseSeq = (): [number, boolean, number] => {
     let cost = 1;
     let rep = false;
+    let len = 0;
     while (i < source.length && source[i] !== '|' && source[i] !== ')') {
       let atomCost = 1;
       let atomRep = false;
+      let atomLen = 1;
       const c = source[i];
-      if (c === '\\') i += 2;
-      else if (c === '[') {
+      if (c === '\\') {
+        const e = source[i + 1] ?? '';
+        i += 2;
+        if (e === 'b' || e === 'B') atomLen = 0;
+        else if (e === 'x') i += 2;
+        else if (e === 'u') i += 4;
+        else if (e === 'c') i += 1;
+        else if (/[1-9kpP]/.test(e)) unknown = true;
+      } else if (c === '[') {
         i++;
         if (source[i] === '^') i++;
         if (source[i] === ']') i++;
@@ -53,11 +87,22 @@ export function assertBoundedPattern(source: string): void {
         i++;
       } else if (c === '(') {
         i++;
+        // 1: lookahead, 2: lookbehind; their text is read but not matched.
+        const look = source[i] !== '?' ? 0 : source[i + 1] === '=' || source[i + 1] === '!' ? 1 : source[i + 1] === '<' && (source[i + 2] === '=' || source[i + 2] === '!') ? 2 : 0;
         if (source[i] === '?') { i++; while (i < source.length && !':=!>'.includes(source[i]!)) i++; i++; }
-        [atomCost, atomRep] = parseAlt();
+        if (look !== 0) { if (inLook) unknown = true; inLook = true; }
+        [atomCost, atomRep, atomLen] = parseAlt();
+        if (look !== 0) {
+          inLook = false;
+          if (look === 1) ahead = Math.max(ahead, atomLen); else behind = Math.max(behind, atomLen);
+          atomLen = 0;
+        }
         if (source[i] !== ')') fail('unbalanced group');
         i++;
-      } else i++;
+      } else {
+        if (c === '^' || c === '$') atomLen = 0;
+        i++;
+      }
       // Quantifier?
       let max = 1;
       let quantified = false;
@@ -80,25 +125,34 @@ export function assertBoundedPattern(source: string): void {
       }
       cost *= atomCost;
       rep ||= atomRep;
+      len += atomLen * max;
       if (cost > BACKTRACK_BUDGET) fail('backtracking bound over budget');
     }
-    return [cost, rep];
+    return [cost, rep, len];
   };
-  const [cost] = parseAlt();
+  const [cost, , len] = parseAlt();
   if (i < source.length) fail('unbalanced )');
   if (cost > BACKTRACK_BUDGET) fail('backtracking bound over budget');
+  return unknown ? undefined : { maxLen: len, behind: behind + 1, ahead: ahead + 1 };
 }
 
 /** Every pattern built through rx, for the unit test that re-checks them. */
 export const ALL_PATTERNS: RegExp[] = [];
 
+const RX_BOUNDS = new WeakMap<RegExp, PatternBounds>();
+
 /** Build a checked RegExp (always global, so rules can iterate matches). */
 export function rx(source: string, flags = ''): RegExp {
-  assertBoundedPattern(source);
+  const bounds = readPattern(source);
   const re = new RegExp(source, flags.includes('g') ? flags : `${flags}g`);
   ALL_PATTERNS.push(re);
+  // Bounds count UTF-16 units, which holds only without flags that change what an atom matches.
+  if (bounds && re.flags === 'g') RX_BOUNDS.set(re, bounds);
   return re;
 }
+
+/** The bounds read when `re` was built through rx (undefined otherwise, or when they could not be read). */
+export const rxBounds = (re: RegExp): PatternBounds | undefined => RX_BOUNDS.get(re);
 
 /** A bounded gap of any characters except a line break. */
 export const gap = (n: number): string => `[^\\n]{0,${n}}`;

@@ -70,16 +70,14 @@ function scanItem(kind: ItemKind, def: unknown, ctx: ScanContext, options: ScanO
     // Invisible characters: one cheap pass over a bounded prefix (and the tail, where padding hides text).
     scanHiddenChars(field, Math.min(len, lim.maxItemChars), sink, false, plainAscii);
     if (len > lim.maxItemChars) scanHiddenChars({ ...field, text: field.text.slice(len - tail) }, tail, (f) => sink({ ...f, span: [f.span[0] + len - tail, f.span[1] + len - tail] }), true);
-    const windows: [number, number][] = len > lim.maxFieldChars ? [[0, head], [len - tail, len]] : [[0, len]];
-    for (const [a, b] of windows) {
-      const view = foldView(field.text, a, b, field.kind === 'key', a === 0 && b === len ? plainAscii : undefined);
-      const fc: FieldCtx = { field, view, item };
-      if (field === descField && a === 0) descView = view;
-      runPatterns(PATTERN_RULES, fc, sink);
-      scanShadowing(fc, sink);
-      scanFixedRecipients(fc, sink);
-      scanBroadcast(fc, sink);
-      if (a === 0) scanLength(fc, lim.maxFieldChars, sink);
+    // An oversized field is read in two windows, its head and its tail.
+    if (len > lim.maxFieldChars) {
+      const view = scanWindow(field, 0, head, undefined, item, lim.maxFieldChars, sink);
+      if (field === descField) descView = view;
+      scanWindow(field, len - tail, len, undefined, item, lim.maxFieldChars, sink);
+    } else {
+      const view = scanWindow(field, 0, len, plainAscii, item, lim.maxFieldChars, sink);
+      if (field === descField) descView = view;
     }
   }
   if (budget && budget.chars <= 0) {
@@ -88,6 +86,18 @@ function scanItem(kind: ItemKind, def: unknown, ctx: ScanContext, options: ScanO
   if (kind === 'tool') scanGodTool({ name: nameField, description: descField, descView }, params, item, sink);
   const d = decide(findings, options);
   return { kind, server: ctx.server, name, score: d.score, flagged: d.flagged, action: d.action, findings: dedupe(findings) };
+}
+
+/** The field rules over raw[a, b) of a field: fold it, then every rule that reads the folded view. */
+function scanWindow(field: Field, a: number, b: number, plainAscii: boolean | undefined, item: ItemCtx, maxFieldChars: number, sink: Sink): View {
+  const view = foldView(field.text, a, b, field.kind === 'key', plainAscii);
+  const fc: FieldCtx = { field, view, item };
+  runPatterns(PATTERN_RULES, fc, sink);
+  scanShadowing(fc, sink);
+  scanFixedRecipients(fc, sink);
+  scanBroadcast(fc, sink);
+  if (a === 0) scanLength(fc, maxFieldChars, sink);
+  return view;
 }
 
 /** One finding per (rule, path), keeping the most severe. */

@@ -127,161 +127,223 @@ const isAsciiLetter = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 
 export function foldView(raw: string, from = 0, to = raw.length, underscoreAsSpace = false, plainAscii?: boolean): View {
   // `plainAscii`: the caller already knows whether raw[from, to) is plain ASCII (see hasNonPlainAscii).
   if (plainAscii ?? !NON_PLAIN_ASCII.test(from === 0 && to === raw.length ? raw : raw.slice(from, to))) return foldAscii(raw, from, to, underscoreAsSpace);
-  // The view is written as UTF-16 units into `buf` (decoded once at the end): joining one small string
-  // per word and separator cost more than the fold itself on long descriptions.
-  const map = new Int32Array(Math.max(0, to - from) + 8);
-  const buf = new Uint16Array(map.length);
-  let n = 0;
-  let pendingSpace: '' | ' ' | '\n' = '';
-  let breaks = 0;
-  // Current word buffer (parallel arrays, reused): raw and folded pieces, offsets, and which pieces always fold.
-  const wRaw: string[] = [];
-  const wFold: string[] = [];
-  const wAt: number[] = [];
-  const wAlways: boolean[] = [];
-  const part = (r: string, f: string, at: number, always: boolean): void => { wRaw.push(r); wFold.push(f); wAt.push(at); wAlways.push(always); };
-  let wordHasLatin = false;
-  let wordAllConfusable = true;
+  return FOLDER.fold(raw, from, to, underscoreAsSpace);
+}
 
-  // A word that is plain ASCII so far is kept as a slice [aStart, …) and emitted in one piece.
-  let aStart = -1;
-  const push = (s: string, at: number): void => {
-    const len = Math.min(s.length, map.length - n);
-    for (let k = 0; k < len; k++) { buf[n] = s.charCodeAt(k); map[n++] = at; }
-  };
-  /** raw[start, end), plain ASCII letters, digits and underscores, lower-cased. */
-  const pushAsciiWord = (start: number, end: number): void => {
-    const stop = Math.min(end, start + map.length - n);
-    for (let k = start; k < stop; k++) { const c = raw.charCodeAt(k); buf[n] = c >= 0x41 && c <= 0x5a ? c + 32 : c; map[n++] = k; }
-  };
-  /** Turn the plain-ASCII prefix of the current word into per-character pieces (a non-ASCII letter joins it). */
-  const materialize = (upTo: number): void => {
-    if (aStart < 0) return;
-    for (let k = aStart; k < upTo; k++) { const lc = raw[k]!.toLowerCase(); part(lc, lc, k, false); }
-    aStart = -1;
-  };
-  const flushSpace = (next?: string): void => {
-    // A single line break before a lower-case letter is a soft wrap inside a sentence.
-    if (pendingSpace === '\n' && breaks === 1 && next !== undefined && next >= 'a' && next <= 'z') pendingSpace = ' ';
-    if (pendingSpace !== '' && n > 0) push(pendingSpace, map[n - 1]! + 1);
-    pendingSpace = '';
-    breaks = 0;
-  };
-  const flushWord = (end: number): void => {
-    if (aStart >= 0) {
-      flushSpace(raw[aStart]);
-      pushAsciiWord(aStart, end);
-      aStart = -1;
-      wordHasLatin = false;
-      wordAllConfusable = true;
-      return;
-    }
-    if (wAt.length === 0) return;
-    flushSpace(raw[wAt[0]!]);
-    const foldIt = wordHasLatin || wordAllConfusable;
-    for (let k = 0; k < wAt.length; k++) push(foldIt || wAlways[k]! ? wFold[k]! : wRaw[k]!, wAt[k]!);
-    wRaw.length = 0; wFold.length = 0; wAt.length = 0; wAlways.length = 0;
-    wordHasLatin = false;
-    wordAllConfusable = true;
-  };
+const NO_SPACE = 0;
 
-  let i = from;
-  while (i < to) {
-    const c = raw.charCodeAt(i);
-    // ASCII fast path.
-    if (c < 0x80 && c >= 0x20 && c !== 0x7f) {
-      if (c === 0x20) { flushWord(i); if (pendingSpace === '') pendingSpace = ' '; i++; continue; }
-      if (isAsciiLetter(c) || (c >= 0x30 && c <= 0x39) || (c === 0x5f && !underscoreAsSpace)) {
-        if (wAt.length === 0) {
-          if (aStart < 0) aStart = i;
-          // The rest of a plain-ASCII word in a tight loop (the word state lives in the closure's context,
-          // which is slow to touch per character).
-          let j = i;
-          let letter = false;
-          for (; j < to; j++) {
-            const d = raw.charCodeAt(j);
-            if (isAsciiLetter(d)) letter = true;
-            else if (!((d >= 0x30 && d <= 0x39) || (d === 0x5f && !underscoreAsSpace))) break;
+/**
+ * The general fold, one instance reused by every call (it is not reentrant): the view is written as
+ * UTF-16 units into scratch buffers and decoded once at the end; words are kept as a slice while
+ * they are plain ASCII and as pieces (raw form, folded form, offset) once another letter joins them.
+ * State lives in fields rather than in a closure's context: this runs over every character of every
+ * field that is not plain ASCII.
+ */
+class Folder {
+  private raw = '';
+  private units = new Uint16Array(256);
+  private offsets = new Int32Array(256);
+  /** Units written so far, and the most the view may hold (the window's length + 8). */
+  private n = 0;
+  private cap = 0;
+  /** Pending whitespace before the next output: NO_SPACE, a space (0x20) or a line break (0x0a), and the breaks seen. */
+  private pending = NO_SPACE;
+  private breaks = 0;
+  /** A word that is plain ASCII so far is the slice [aStart, …) of raw; -1 when none or when it is in pieces. */
+  private aStart = -1;
+  private readonly wRaw: string[] = [];
+  private readonly wFold: string[] = [];
+  private readonly wAt: number[] = [];
+  private readonly wAlways: boolean[] = [];
+  private wordHasLatin = false;
+  private wordAllConfusable = true;
+  /** The current word's plain-ASCII start (and the whitespace before it) is already written. */
+  private inPieces = false;
+
+  fold(raw: string, from: number, to: number, underscoreAsSpace: boolean): View {
+    this.raw = raw;
+    this.cap = Math.max(0, to - from) + 8;
+    if (this.units.length < this.cap) { this.units = new Uint16Array(this.cap); this.offsets = new Int32Array(this.cap); }
+    this.n = 0;
+    this.pending = NO_SPACE;
+    this.breaks = 0;
+    this.aStart = -1;
+    this.clearPieces();
+    this.wordHasLatin = false;
+    this.wordAllConfusable = true;
+    this.inPieces = false;
+
+    let i = from;
+    while (i < to) {
+      const c = raw.charCodeAt(i);
+      // ASCII fast path.
+      if (c < 0x80 && c >= 0x20 && c !== 0x7f) {
+        if (c === 0x20) { this.flushWord(); if (this.pending === NO_SPACE) this.pending = 0x20; i++; continue; }
+        const letter = isAsciiLetter(c);
+        if (letter || (c >= 0x30 && c <= 0x39) || (c === 0x5f && !underscoreAsSpace)) {
+          if (this.wAt.length === 0) {
+            // A plain-ASCII word is written out as it is read, after the whitespace before it: nothing
+            // can come between them, and a non-ASCII letter that joins the word later only decides how
+            // its own pieces fold (ASCII pieces fold to themselves).
+            if (this.aStart < 0) { this.aStart = i; this.flushSpace(c); }
+            let j = i;
+            let anyLetter = false;
+            let n = this.n;
+            const stop = Math.min(to, i + this.cap - n);
+            for (; j < to; j++) {
+              const d = raw.charCodeAt(j);
+              if (isAsciiLetter(d)) anyLetter = true;
+              else if (!((d >= 0x30 && d <= 0x39) || (d === 0x5f && !underscoreAsSpace))) break;
+              if (j < stop) { this.units[n] = d >= 0x41 && d <= 0x5a ? d + 32 : d; this.offsets[n++] = j; }
+            }
+            this.n = n;
+            if (anyLetter) this.wordHasLatin = true;
+            i = j;
+            continue;
           }
-          if (letter) wordHasLatin = true;
-          i = j;
+          const lc = String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 32 : c);
+          this.piece(lc, lc, i, false);
+          if (letter) this.wordHasLatin = true;
+          i++;
           continue;
         }
-        const lc = c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 32) : raw[i]!;
-        part(lc, lc, i, false);
-        if (isAsciiLetter(c)) wordHasLatin = true;
+        this.flushWord();
+        if (c === 0x5f) { if (this.pending === NO_SPACE) this.pending = 0x20; i++; continue; }
+        this.flushSpace(-1);
+        this.pushUnit(c, i);
         i++;
         continue;
       }
-      flushWord(i);
-      if (c === 0x5f) { if (pendingSpace === '') pendingSpace = ' '; i++; continue; }
-      flushSpace();
-      push(raw[i]!, i);
-      i++;
-      continue;
+      // ANSI escape sequences: ESC [ params final  |  ESC ] … BEL/ST  |  ESC x
+      if (c === 0x1b || c === 0x9b) {
+        this.materialize(i);
+        let j = i + 1;
+        if (c === 0x9b || raw[j] === '[') {
+          if (c === 0x1b) j++;
+          const stop = Math.min(to, j + 32);
+          while (j < stop && /[0-9;?<=>]/.test(raw[j]!)) j++;
+          if (j < to) j++;
+        } else if (raw[j] === ']') {
+          const stop = Math.min(to, j + 256);
+          while (j < stop && raw.charCodeAt(j) !== 0x07 && raw[j] !== '\u001b') j++;
+          j += raw[j] === '\u001b' ? 2 : 1;
+        } else j++;
+        i = Math.min(j, to);
+        continue;
+      }
+      const cp = raw.codePointAt(i)!;
+      const width = cp > 0xffff ? 2 : 1;
+      const info = classify(cp);
+      switch (info.cls) {
+        case 'invisible':
+        case 'control':
+        case 'mark':
+          this.materialize(i);
+          break; // dropped: `ig\u200bnore` reads as `ignore`
+        case 'space':
+          this.flushWord();
+          if (this.pending === NO_SPACE) this.pending = 0x20;
+          break;
+        case 'newline':
+          this.flushWord();
+          this.pending = 0x0a;
+          if (cp !== 0x0d) this.breaks++;
+          break;
+        case 'latin':
+          this.materialize(i);
+          this.piece(info.fold, info.fold, i, true);
+          this.wordHasLatin = true;
+          break;
+        case 'confusable':
+          this.materialize(i);
+          this.piece(String.fromCodePoint(cp).toLowerCase(), info.fold, i, false);
+          break;
+        case 'letter':
+          this.materialize(i);
+          this.piece(info.fold, info.fold, i, false);
+          this.wordAllConfusable = false;
+          break;
+        case 'ascii':
+        case 'other':
+          this.flushWord();
+          this.flushSpace(-1);
+          this.push(info.fold, i);
+          break;
+      }
+      i += width;
     }
-    // ANSI escape sequences: ESC [ params final  |  ESC ] … BEL/ST  |  ESC x
-    if (c === 0x1b || c === 0x9b) {
-      materialize(i);
-      let j = i + 1;
-      if (c === 0x9b || raw[j] === '[') {
-        if (c === 0x1b) j++;
-        const stop = Math.min(to, j + 32);
-        while (j < stop && /[0-9;?<=>]/.test(raw[j]!)) j++;
-        if (j < to) j++;
-      } else if (raw[j] === ']') {
-        const stop = Math.min(to, j + 256);
-        while (j < stop && raw.charCodeAt(j) !== 0x07 && raw[j] !== '\u001b') j++;
-        j += raw[j] === '\u001b' ? 2 : 1;
-      } else j++;
-      i = Math.min(j, to);
-      continue;
-    }
-    const cp = raw.codePointAt(i)!;
-    const width = cp > 0xffff ? 2 : 1;
-    const info = classify(cp);
-    if (info.cls === 'invisible' || info.cls === 'control' || info.cls === 'mark' || info.cls === 'latin' || info.cls === 'confusable' || info.cls === 'letter') materialize(i);
-    switch (info.cls) {
-      case 'invisible':
-      case 'control':
-        break; // dropped: `ig\u200bnore` reads as `ignore`
-      case 'space':
-        flushWord(i);
-        if (pendingSpace === '') pendingSpace = ' ';
-        break;
-      case 'newline':
-        flushWord(i);
-        pendingSpace = '\n';
-        if (cp !== 0x0d) breaks++;
-        break;
-      case 'mark':
-        break;
-      case 'latin':
-        part(info.fold, info.fold, i, true);
-        wordHasLatin = true;
-        break;
-      case 'confusable':
-        part(String.fromCodePoint(cp).toLowerCase(), info.fold, i, false);
-        break;
-      case 'letter':
-        part(info.fold, info.fold, i, false);
-        wordAllConfusable = false;
-        break;
-      case 'ascii':
-      case 'other':
-        flushWord(i);
-        flushSpace();
-        push(info.fold, i);
-        break;
-    }
-    i += width;
+    this.flushWord();
+    const n = this.n;
+    this.raw = '';
+    return { text: decodeUnits(this.units, n), map: this.offsets.slice(0, n), base: from };
   }
-  flushWord(to);
-  return { text: decodeUnits(buf, n), map: map.subarray(0, n), base: from };
+
+  private pushUnit(unit: number, at: number): void {
+    if (this.n >= this.cap) return;
+    this.units[this.n] = unit;
+    this.offsets[this.n++] = at;
+  }
+
+  private push(s: string, at: number): void {
+    for (let k = 0; k < s.length && this.n < this.cap; k++) { this.units[this.n] = s.charCodeAt(k); this.offsets[this.n++] = at; }
+  }
+
+  private piece(r: string, f: string, at: number, always: boolean): void {
+    this.wRaw.push(r); this.wFold.push(f); this.wAt.push(at); this.wAlways.push(always);
+  }
+
+  private clearPieces(): void {
+    this.wRaw.length = 0; this.wFold.length = 0; this.wAt.length = 0; this.wAlways.length = 0;
+  }
+
+  /**
+   * A non-ASCII letter (or an invisible character) joins the current word: the rest of it goes into
+   * pieces. Its plain-ASCII start is already written (see the ASCII path); the whitespace before the
+   * word was written with it, so the first piece only has to be told the word has started.
+   */
+  private materialize(upTo: number): void {
+    if (this.aStart < 0) return;
+    this.inPieces = upTo > this.aStart;
+    this.aStart = -1;
+  }
+
+  /** Write the pending whitespace; `next` is the code unit the next word starts with (-1: not a word). */
+  private flushSpace(next: number): void {
+    // A single line break before a lower-case letter is a soft wrap inside a sentence.
+    if (this.pending === 0x0a && this.breaks === 1 && next >= 0x61 && next <= 0x7a) this.pending = 0x20;
+    if (this.pending !== NO_SPACE && this.n > 0) this.pushUnit(this.pending, this.offsets[this.n - 1]! + 1);
+    this.pending = NO_SPACE;
+    this.breaks = 0;
+  }
+
+  /** End the current word: write its pieces (its plain-ASCII start is already written) and reset the word state. */
+  private flushWord(): void {
+    if (this.wAt.length > 0) {
+      if (!this.inPieces) this.flushSpace(this.raw.charCodeAt(this.wAt[0]!));
+      const foldIt = this.wordHasLatin || this.wordAllConfusable;
+      for (let k = 0; k < this.wAt.length; k++) this.push(foldIt || this.wAlways[k]! ? this.wFold[k]! : this.wRaw[k]!, this.wAt[k]!);
+      this.clearPieces();
+    }
+    this.aStart = -1;
+    this.inPieces = false;
+    this.wordHasLatin = false;
+    this.wordAllConfusable = true;
+  }
+
 }
 
-/** buf[0, n) as a string, unit for unit (lone surrogates included, unlike TextDecoder). */
+const FOLDER = new Folder();
+
+/** Whether this machine stores a Uint16Array little-endian, as Buffer's 'utf16le' decoding reads it. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * buf[0, n) as a string, unit for unit (lone surrogates included, unlike TextDecoder). Buffer's
+ * utf16le decoding copies the units as they are and costs about a twentieth of String.fromCharCode
+ * over the same units.
+ */
 function decodeUnits(buf: Uint16Array, n: number): string {
+  if (LITTLE_ENDIAN) return Buffer.from(buf.buffer, buf.byteOffset, n * 2).toString('utf16le');
   const CHUNK = 8192;
   if (n <= CHUNK) return String.fromCharCode.apply(null, buf.subarray(0, n) as unknown as number[]);
   const parts: string[] = [];
@@ -295,6 +357,9 @@ const NEEDS_COLLAPSE = /[\t\n\r]| {2}/;
 /** True when `s` has anything but printable ASCII, tab and line breaks. */
 export const hasNonPlainAscii = (s: string): boolean => NON_PLAIN_ASCII.test(s);
 
+/** The run list of a view that maps one to one onto the start of its field (shared: runs are never changed). */
+const ONE_RUN: readonly number[] = Object.freeze([0]);
+
 /**
  * The common case: printable ASCII only. Lower-case and collapse whitespace, nothing else; the map is
  * kept as a list of runs (one per collapsed whitespace run), not one entry per character.
@@ -302,7 +367,7 @@ export const hasNonPlainAscii = (s: string): boolean => NON_PLAIN_ASCII.test(s);
 function foldAscii(raw: string, from: number, to: number, underscoreAsSpace: boolean): View {
   const slice = from === 0 && to === raw.length ? raw : raw.slice(from, to);
   // Single-spaced, single-line text (most parameter descriptions): only lower-case it.
-  if (!(underscoreAsSpace && slice.includes('_')) && !NEEDS_COLLAPSE.test(slice)) return { text: slice.toLowerCase(), segStarts: [0], rawStarts: [from], base: from };
+  if (!(underscoreAsSpace && slice.includes('_')) && !NEEDS_COLLAPSE.test(slice)) return { text: slice.toLowerCase(), segStarts: ONE_RUN, rawStarts: from === 0 ? ONE_RUN : [from], base: from };
   const parts: string[] = [];
   const segStarts: number[] = [0];
   const rawStarts: number[] = [from];

@@ -50,29 +50,35 @@ export function walkDefinition(def: unknown, limits: Limits): Walked {
     return true;
   };
 
+  /** A string value at `key` (under `parentKey`): skipped, or added with the path built only then. */
+  const visitString = (text: string, parentPath: string, step: string, key: string | undefined, parentKey: string | undefined, depth: number): boolean => {
+    if (key !== undefined && SKIP_VALUES.has(key) && parentKey !== 'properties') return true;
+    // `required` lists property names, which are read (as keys) where they are defined.
+    if (key === 'required' && parentKey === 'required') return true;
+    return add(`${parentPath}/${step}`, text, key === undefined ? 'other' : kindFor(key, parentKey, depth));
+  };
+
   const visit = (value: unknown, path: string, key: string | undefined, parentKey: string | undefined, depth: number): boolean => {
-    if (typeof value === 'string') {
-      if (key !== undefined && SKIP_VALUES.has(key) && parentKey !== 'properties') return true;
-      // `required` lists property names, which are read (as keys) where they are defined.
-      if (key === 'required' && parentKey === 'required') return true;
-      return add(path, value, key === undefined ? 'other' : kindFor(key, parentKey, depth));
-    }
+    if (typeof value === 'string') return add(path, value, key === undefined ? 'other' : kindFor(key, parentKey, depth));
     if (value === null || typeof value !== 'object') return true;
     // The depth limit also ends cycles (possible only for objects handed over in-process).
     if (depth >= limits.maxDepth) { truncated ??= 'depth'; return true; }
-    {
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          // An array inherits its key's meaning for its items (enum, examples, default).
-          if (!visit(value[i], `${path}/${i}`, key, key, depth + 1)) return false;
-        }
-      } else {
-        for (const k of Object.keys(value)) {
-          const childPath = `${path}/${escapePointer(k)}`;
-          // A property name is text the model reads too (CyberArk's "full-schema poisoning").
-          if (key === 'properties' && !add(childPath, k, 'key')) return false;
-          if (!visit((value as Record<string, unknown>)[k], childPath, k, key, depth + 1)) return false;
-        }
+    // Children that are neither strings nor objects add nothing: their paths are never built.
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        // An array inherits its key's meaning for its items (enum, examples, default).
+        const v: unknown = value[i];
+        if (typeof v === 'string') { if (!visitString(v, path, String(i), key, key, depth + 1)) return false; }
+        else if (v !== null && typeof v === 'object' && !visit(v, `${path}/${i}`, key, key, depth + 1)) return false;
+      }
+    } else {
+      for (const k of Object.keys(value)) {
+        const v = (value as Record<string, unknown>)[k];
+        const step = escapePointer(k);
+        // A property name is text the model reads too (CyberArk's "full-schema poisoning").
+        if (key === 'properties' && !add(`${path}/${step}`, k, 'key')) return false;
+        if (typeof v === 'string') { if (!visitString(v, path, step, k, key, depth + 1)) return false; }
+        else if (v !== null && typeof v === 'object' && !visit(v, `${path}/${step}`, k, key, depth + 1)) return false;
       }
     }
     return true;

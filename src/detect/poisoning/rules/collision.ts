@@ -12,11 +12,32 @@ import { showExcerpt } from '../unicode.js';
 
 export interface NamedTool { readonly server: string; readonly name: string; readonly index: number }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Skeleton of a name and how much folding it took (higher = more suspicious). */
 export function skeleton(name: string): { skel: string; cost: number } {
+  const s = name.slice(0, 256);
+  return PRINTABLE_ASCII.test(s) ? asciiSkeleton(s) : fullSkeleton(s);
+}
+
+/**
+ * The same for a printable-ASCII name, without the per-character loop: only `I`, `1`, `|` and `0`
+ * change (an `I` that does not cost becomes `i`, which the last step folds to `l` as well).
+ */
+function asciiSkeleton(s: string): { skel: string; cost: number } {
+  let cost = 0;
+  const mixedCase = /[a-z]/.test(s) && s !== s.toUpperCase();
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c === 0x49 && mixedCase) || c === 0x31 || c === 0x7c || c === 0x30) cost += 2;
+  }
+  return finishSkeleton(s.toLowerCase().replace(/[1|]/g, 'l').replace(/0/g, 'o'), cost);
+}
+
+/** The character-by-character skeleton, for any name (a test checks the ASCII shortcut against it). */
+export function fullSkeleton(s: string): { skel: string; cost: number } {
   let out = '';
   let cost = 0;
-  const s = name.slice(0, 256);
   for (let i = 0; i < s.length; ) {
     const cp = s.codePointAt(i)!;
     const w = cp > 0xffff ? 2 : 1;
@@ -33,12 +54,14 @@ export function skeleton(name: string): { skel: string; cost: number } {
     out += ch.toLowerCase();
     i += w;
   }
-  // Classic pairs; `i` and `l` fold together without cost (both sides get it).
+  return finishSkeleton(out, cost);
+}
+
+/** Classic pairs; `i` and `l` fold together without cost (both sides get it). */
+function finishSkeleton(out: string, cost: number): { skel: string; cost: number } {
   const rn = out.split('rn').length - 1;
   const vv = out.split('vv').length - 1;
-  cost += 2 * (rn + vv);
-  out = out.replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/i/g, 'l');
-  return { skel: out, cost };
+  return { skel: out.replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/i/g, 'l'), cost: cost + 2 * (rn + vv) };
 }
 
 /** Findings per tool (keyed `${server}\u0000${index}`) for lookalike and duplicate names across servers. */

@@ -6,7 +6,7 @@
  * policy asks a person to approve the tool. Capabilities scoped to a browser page, a sandbox,
  * allowed directories or read-only SQL are not god tools.
  */
-import { makeFinding, type ItemCtx, type Sink } from '../engine.js';
+import { literalsIn, makeFinding, type ItemCtx, type Sink } from '../engine.js';
 import { gap, rx } from '../safe-regex.js';
 import type { Severity } from '../types.js';
 import { foldView, toSpan, type View } from '../unicode.js';
@@ -26,14 +26,19 @@ const HOST = /\b(?:server process|node\.?js process|host|rce|the machine|your ma
 const SQL = rx(`\\b(?:execute[sd]?|executing|run|runs|running|issue[s]?|perform[s]?)\\b${gap(25)}?\\b(?:raw |arbitrary |any |custom |ad[- ]hoc |the |an? )?(?:sql|queries|query|statements?|ddl|dml)\\b`);
 // Literal gates: necessary conditions of the patterns below, cheap enough to try first. EXEC and CODE
 // need both a verb and an object, so each has a gate for either part (most descriptions have a verb
-// such as "run" or "open" but no shell, command or code to run).
-const EXEC_GATE = rx('exec|run|start|spawn|launch|invok|call|send|give|open|ejecut|fuhrt|ausfuhr|esegu|lance');
-const EXEC_OBJECT_GATE = rx('shell|terminal|bash|zsh|powershell|cmd|command|program|executable|process|binar|script|repl|system\\(\\)|sudo|kubectl|comando|befehl|commande');
-const CODE_GATE = rx('java|js|python|ruby|lua|perl|php|node|shell|bash|code|snippet|script|source|mongo');
-const CODE_VERB_GATE = rx('execut|run|eval|interpret');
-const FILE_GATE = rx('any|arbitrary|all |anywhere|restrict|full access|system files|rm -rf|recursively');
-const FILE_OBJECT_GATE = rx('file|path|director|location|anywhere|restrict|rm -rf|recursively');
-const PRIV_GATE = rx('sudo|root|administrator|elevated|admin rights');
+// such as "run" or "open" but no shell, command or code to run). All gates are answered by one pass
+// over the description (literalsIn).
+const EXEC_GATE = ['exec', 'run', 'start', 'spawn', 'launch', 'invok', 'call', 'send', 'give', 'open', 'ejecut', 'fuhrt', 'ausfuhr', 'esegu', 'lance'];
+const EXEC_OBJECT_GATE = ['shell', 'terminal', 'bash', 'zsh', 'powershell', 'cmd', 'command', 'program', 'executable', 'process', 'binar', 'script', 'repl', 'system()', 'sudo', 'kubectl', 'comando', 'befehl', 'commande'];
+const CODE_GATE = ['java', 'js', 'python', 'ruby', 'lua', 'perl', 'php', 'node', 'shell', 'bash', 'code', 'snippet', 'script', 'source', 'mongo'];
+const CODE_VERB_GATE = ['execut', 'run', 'eval', 'interpret'];
+const FILE_GATE = ['any', 'arbitrary', 'all ', 'anywhere', 'restrict', 'full access', 'system files', 'rm -rf', 'recursively'];
+const FILE_OBJECT_GATE = ['file', 'path', 'director', 'location', 'anywhere', 'restrict', 'rm -rf', 'recursively'];
+const PRIV_GATE = ['sudo', 'root', 'administrator', 'elevated', 'admin rights'];
+/** Words that make a description worth the SQL checks. */
+const SQL_HINT = ['sql', 'postgres', 'database', 'db'];
+const GATES: readonly (readonly string[])[] = [EXEC_GATE, EXEC_OBJECT_GATE, CODE_GATE, CODE_VERB_GATE, FILE_GATE, FILE_OBJECT_GATE, PRIV_GATE, SQL_HINT];
+const gate = (bits: number, list: readonly string[]): boolean => (bits & (1 << GATES.indexOf(list))) !== 0;
 const EXEC_SCOPED = /\b(?:defined in|predefined|pre-defined|saved|by (?:its )?(?:name|id)|one of the|allow-?listed|whitelisted|configured (?:commands|scripts)|vs ?code command|editor command)\b/;
 const SQL_OR_DATABASE = /sql|database/i;
 const SQL_WORD = /\b(?:sql|mysql|postgres(?:ql)?|sqlite|mariadb|mssql|t-sql|database|db)\b/;
@@ -44,7 +49,7 @@ const FILE_SCOPED = /\b(?:only works within|within (?:the )?allowed|allowed dire
 const PRIV = rx(`\\b(?:sudo|root privileges|as root|administrator privileges|elevated privileges|admin rights)\\b`);
 
 /** Each pattern with the gates tried before it: every gate must match wherever the pattern does (a test checks this on the eval data). */
-export const GATED_PATTERNS: readonly (readonly [RegExp, readonly RegExp[]])[] = [
+export const GATED_PATTERNS: readonly (readonly [RegExp, readonly (readonly string[])[]])[] = [
   [EXEC, [EXEC_GATE, EXEC_OBJECT_GATE]],
   [CODE, [CODE_GATE, CODE_VERB_GATE]],
   [FILE_ANY, [FILE_GATE, FILE_OBJECT_GATE]],
@@ -108,8 +113,9 @@ export function scanGodTool(def: { name: Field | undefined; description: Field |
 
   const shellName = isShellName(tokens);
   // Cheap literal gates before each pattern: most descriptions mention none of these words.
-  const execDesc = has(EXEC_GATE, d) && has(EXEC_OBJECT_GATE, d) && hasUnnegatedMatch(EXEC, d) && !EXEC_SCOPED.test(d);
-  const codeDesc = has(CODE_GATE, d) && has(CODE_VERB_GATE, d) && hasUnnegatedMatch(CODE, d);
+  const bits = literalsIn(GATES, d);
+  const execDesc = gate(bits, EXEC_GATE) && gate(bits, EXEC_OBJECT_GATE) && hasUnnegatedMatch(EXEC, d) && !EXEC_SCOPED.test(d);
+  const codeDesc = gate(bits, CODE_GATE) && gate(bits, CODE_VERB_GATE) && hasUnnegatedMatch(CODE, d);
   const cmdParam = shellName || execDesc || codeDesc ? cmdParamOf() : undefined;
   // A parameter documented as an id or a name picks a predefined thing; it is not a free command.
   const freeCmd = cmdParam !== undefined && !/^(?:the )?(?:[a-z]{1,12} )?(?:id|name|key|alias)\b|\b(?:id|name) (?:of|from) (?:a|an|the|one)\b/.test(cmdParam.description.toLowerCase());
@@ -124,7 +130,7 @@ export function scanGodTool(def: { name: Field | undefined; description: Field |
   // Case-insensitive test instead of lower-casing a copy of every parameter's text (the same answer:
   // no non-ASCII character lower-cases to, or matches without the u flag, these ASCII letters).
   const paramSql = (): boolean => params.some((p) => SQL_OR_DATABASE.test(p.name) || SQL_OR_DATABASE.test(p.description));
-  const sqlish = tokens.includes('sql') || ((d.includes('sql') || d.includes('postgres') || d.includes('database') || d.includes('db') || paramSql()) && (SQL_WORD.test(d) || SQL_WORD.test(paramTextOf())));
+  const sqlish = tokens.includes('sql') || ((gate(bits, SQL_HINT) || paramSql()) && (SQL_WORD.test(d) || SQL_WORD.test(paramTextOf())));
   const paramText = sqlish ? paramTextOf() : '';
   const sqlParam = sqlish ? freeParams.find((p) => /^(?:sql|query|statement|stmt|q|sql_?query)$/i.test(p.name) || /\bsql\b/.test(p.description.toLowerCase())) : undefined;
   const sqlName = (tokens.length === 1 && tokens[0] === 'sql') || (tokens.includes('sql') && tokens.some((t) => /^(?:run|exec|execute|query|raw)$/.test(t)));
@@ -133,6 +139,6 @@ export function scanGodTool(def: { name: Field | undefined; description: Field |
     else report('god-tool.sql', 'high', 'Runs arbitrary SQL, including writes and schema changes.', SQL);
     return;
   }
-  if (has(FILE_GATE, d) && has(FILE_OBJECT_GATE, d) && has(FILE_ANY, d) && !FILE_SCOPED.test(d)) { report('god-tool.file', 'high', 'Reads, writes or deletes files anywhere on the host.', FILE_ANY); return; }
-  if (has(PRIV_GATE, d) && has(PRIV, d)) { report('god-tool.privilege', 'high', 'Acts with root or administrator privileges.', PRIV); return; }
+  if (gate(bits, FILE_GATE) && gate(bits, FILE_OBJECT_GATE) && has(FILE_ANY, d) && !FILE_SCOPED.test(d)) { report('god-tool.file', 'high', 'Reads, writes or deletes files anywhere on the host.', FILE_ANY); return; }
+  if (gate(bits, PRIV_GATE) && has(PRIV, d)) { report('god-tool.privilege', 'high', 'Acts with root or administrator privileges.', PRIV); return; }
 }

@@ -83,6 +83,8 @@ export const INSTRUCTION_RULES: readonly PatternRule[] = [
     re: rx(`(?:ignorier[a-z]{0,3}\\b${gap(30)}(?:anweisungen|instruktionen|vorgaben|befehle)|(?:ignora|ignore|olvida|omite)[a-z]{0,3}\\b${gap(30)}(?:instrucciones|indicaciones|instrucoes)|(?:ignore|ignorez|oublie|oubliez)\\b${gap(30)}(?:instructions|consignes|directives) (?:precedentes|anterieures)|(?:ignora|dimentica)\\b${gap(30)}istruzioni|(?:игнорируй|игнорируйте|проигнорируй|забудь|забудьте)${gap(30)}(?:инструкци|указани|правил)|(?:忽略|无视|忽视|忘记|忘掉)${gap(12)}(?:指令|指示|说明|规则|提示)|(?:指示|命令|ルール)${gap(12)}(?:無視|忘れ)|(?:지시|명령)${gap(12)}무시)`) },
 
   { id: 'instructions.override', family: F, severity: 'critical', explain: 'Declares the model\'s earlier instructions void.', hints: ['void', 'invalid', 'obsolete', 'cancel', 'revoked', 'no longer', 'supersede', 'replaced', 'null', 'only rules', 'only instructions'],
+    // "the only guidelines/directives that apply" has none of these hints.
+    hintsIncomplete: true,
     re: rx(`(?:\\b${QUAL_STRONG}\\b (?:[a-z]{1,12} )?${alt([OBJ_STRONG, OBJ_WEAK])} (?:are|is|have been|has been|were) (?:now |hereby |all )?(?:void|invalid|obsolete|cancell?ed|revoked|no longer (?:valid|in effect|apply|applicable|relevant)|superseded|replaced|null)\\b|\\bthe only (?:rules|instructions|guidelines|directives) (?:that )?(?:apply|matter|count|you (?:follow|obey))\\b)`), check: notNegated('critical') },
 
   // Secrecy towards the user.
@@ -106,6 +108,8 @@ export const INSTRUCTION_RULES: readonly PatternRule[] = [
   { id: 'instructions.secrecy', family: F, severity: 'medium', explain: 'Tells the model to skip confirmations or approvals.', hints: ['skip', 'bypass', 'omit', 'avoid', 'disable', 'suppress'],
     re: rx(`\\b(?:skip|bypass|omit|avoid|disable|suppress)(?:s|ping|ped)?\\b${gap(20)}?\\b(?:confirmations?|approvals?|permission|consent|review|safety checks?)\\b`), check: notNegated('medium') },
   { id: 'instructions.secrecy', family: F, severity: 'high', explain: 'Claims the model was pre-authorised to act without asking.', hints: ['authori', 'permitted', 'allowed', 'granted', 'given you'],
+    // "cleared you to" and "you are approved/cleared to" have none of these hints.
+    hintsIncomplete: true,
     re: rx(`\\b(?:has |have |had )?(?:pre-?)?(?:authori[sz]ed|permitted|allowed|cleared) you to\\b|\\b(?:has|have) (?:granted|given) you (?:permission|authority|consent|approval|the right)\\b|\\byou (?:are|have been) (?:pre-?)?(?:authori[sz]ed|approved|cleared) to (?:skip|bypass|ignore|execute|run|send|act|proceed|approve)\\b`) },
   { id: 'instructions.secrecy', family: F, severity: 'high', explain: 'Tells the model to act as if the user had agreed, or to pretend.', hints: ['act as', 'pretend', 'lie ', 'mislead', 'deceive'],
     re: rx(`(?:\\bact as (?:if|though) the (?:user|human) (?:has |had )?(?:already )?(?:confirmed|approved|agreed|consented|authori[sz]ed)|\\bpretend (?:that |to the user |you |to be the user)|\\b(?:lie|mislead|deceive) (?:to )?(?:the )?(?:user|human))`) },

@@ -1,12 +1,14 @@
 /**
  * Which tools a piece of text refers to: tools of other servers (foreign — the material of shadowing)
  * or tool-like identifiers nobody here defines (unknown). The server's own tools (benign workflow
- * hints such as "call resolve_id first") are recognised and skipped, not collected: no rule reads them. Names that are ordinary words ("search",
- * "fetch") only count when the text marks them as a tool (quoted, or followed by "tool").
+ * hints such as "call resolve_id first") are recognised and skipped, not collected: no rule reads them.
+ * Names that are ordinary words ("search", "fetch") only count when the text marks them as a tool
+ * (quoted, or followed by "tool"). The candidate tokens come from ref-candidates.ts.
  */
 import type { ItemCtx } from '../engine.js';
 import { rx } from '../safe-regex.js';
 import { has } from '../vocab.js';
+import { candidates } from './ref-candidates.js';
 
 export interface Ref { readonly name: string; readonly at: number; readonly end: number }
 export interface Refs {
@@ -23,82 +25,6 @@ const MARK_BEFORE = rx("\\b(?:tool|function|herramienta|outil|werkzeug) ['\"`]?$
 /** A tool name distinctive enough to count as a reference wherever it appears. */
 export const distinctive = (name: string): boolean => /[_\-.\d]/.test(name) || name.length >= 10;
 
-/**
- * Candidate tokens only: identifiers with a separator (`send_email`, `resolve-library-id`, `a.b`),
- * long plain words when some known name is one (`sequentialthinking`), and words the text marks as a
- * tool (quoted, "x tool", "x()", "the tool x"). Plain words are skipped by a direct scan (separator
- * tokens) or inside the regex engine, which is what keeps this cheap on long descriptions.
- */
-/** The definition of a separator token; `sepTokens` finds the same matches without the engine (a test compares them). */
-export const SEP_TOKEN = rx('(?<![a-z0-9_.-])[a-z0-9]{1,40}[_.-][a-z0-9_.-]{1,60}');
-const LONG_TOKEN = rx('\\b[a-z]{10,64}\\b');
-const QUOTED = rx("[\\x60'\"]([a-z0-9][a-z0-9_.-]{0,63})[\\x60'\"]");
-const NAMED_AFTER = rx('\\b([a-z0-9][a-z0-9_.-]{0,63})(?: tool\\b| function\\b| command\\b|-tool\\b|\\(\\))');
-/** Literal starts of NAMED_AFTER's suffixes: a match ends its name (1–64 characters) right before one. */
-const NAMED_AFTER_SUFFIXES = [' tool', ' function', ' command', '-tool', '()'];
-const NAMED_BEFORE = rx("\\b(?:tool|function|herramienta|outil|werkzeug) ['\"\\x60]?([a-z0-9][a-z0-9_.-]{0,63})");
-
-const isAlnum = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
-const isIdentChar = (c: number): boolean => isAlnum(c) || c === 0x5f || c === 0x2e || c === 0x2d;
-
-/**
- * The matches of SEP_TOKEN, in order, as a global exec loop from 0 finds them (at most `max`), by a
- * direct scan: the lookbehind made the engine test every position of every word. A start is an
- * alphanumeric not preceded by an identifier character; the alphanumeric run from there (1–40, and
- * only the whole run, since a shorter prefix is followed by a letter, not a separator) must be followed
- * by a separator and one more identifier character; the tail takes up to 60 identifier characters.
- */
-export function sepTokens(text: string, max: number, visit: (at: number, token: string) => void): void {
-  const n = text.length;
-  let found = 0;
-  for (let i = 0; i < n && found < max; ) {
-    if (!isAlnum(text.charCodeAt(i)) || (i > 0 && isIdentChar(text.charCodeAt(i - 1)))) { i++; continue; }
-    let j = i + 1;
-    while (j < n && isAlnum(text.charCodeAt(j))) j++;
-    const sep = text.charCodeAt(j);
-    if (j - i <= 40 && j + 1 < n && (sep === 0x5f || sep === 0x2e || sep === 0x2d) && isIdentChar(text.charCodeAt(j + 1))) {
-      const stop = Math.min(n, j + 61);
-      let e = j + 2;
-      while (e < stop && isIdentChar(text.charCodeAt(e))) e++;
-      visit(i, text.slice(i, e));
-      found++;
-      i = e;
-      continue;
-    }
-    // Positions inside the run (and the character after it) follow an alphanumeric: none can start a match.
-    i = j + 1;
-  }
-}
-
-function candidates(text: string, wantLong: boolean, max: number): [number, string][] {
-  const out = new Map<number, string>();
-  const collect = (re: RegExp, group: number, suffixes?: readonly string[]): void => {
-    re.lastIndex = 0;
-    for (let k = 0; k < max; k++) {
-      if (suffixes) {
-        // No match can start more than 64 characters before the next suffix: skip the text before that.
-        const from = re.lastIndex;
-        let next = -1;
-        for (const s of suffixes) { const at = text.indexOf(s, from); if (at >= 0 && (next < 0 || at < next)) next = at; }
-        if (next < 0) break;
-        if (next - 64 > from) re.lastIndex = next - 64;
-      }
-      const m = re.exec(text);
-      if (m === null) break;
-      const g = m[group];
-      if (g === undefined) continue;
-      const at = m.index + m[0].indexOf(g);
-      if (!out.has(at)) out.set(at, g);
-    }
-  };
-  sepTokens(text, max, (at, token) => { out.set(at, token); });
-  if (wantLong) collect(LONG_TOKEN, 0);
-  if (text.includes('`') || text.includes("'") || text.includes('"')) collect(QUOTED, 1);
-  if (text.includes('tool') || text.includes('function') || text.includes('command') || text.includes('()')) collect(NAMED_AFTER, 1, NAMED_AFTER_SUFFIXES);
-  if (text.includes('tool') || text.includes('function') || text.includes('herramienta') || text.includes('outil') || text.includes('werkzeug')) collect(NAMED_BEFORE, 1);
-  return [...out].sort((x, y) => x[0] - y[0]);
-}
-
 /** Some known name is a long plain word (no separator): such names need the LONG_TOKEN pass. */
 const longNames = new WeakMap<object, boolean>();
 const isLongPlain = (n: string): boolean => n.length >= 10 && !/[_.-]/.test(n);
@@ -112,14 +38,19 @@ function anyLongName(names: Iterable<string>, key: object): boolean {
   }
   return v;
 }
-function hasLongName(item: ItemCtx): boolean {
+export function hasLongName(item: ItemCtx): boolean {
   return anyLongName(item.foreign.keys(), item.foreign) || anyLongName(item.siblings, item.siblings) || isLongPlain(item.name);
 }
 
 export function toolRefs(text: string, item: ItemCtx, max = 400): Refs {
+  return refsAmong(text, item, candidates(text, item, hasLongName(item), max));
+}
+
+/** The references among candidate tokens (position, token) in text order. */
+export function refsAmong(text: string, item: ItemCtx, cands: readonly (readonly [number, string])[]): Refs {
   const refs: Refs = { foreign: [], unknown: [] };
   const self = item.name.toLowerCase();
-  for (const [at, raw] of candidates(text, hasLongName(item), max)) {
+  for (const [at, raw] of cands) {
     let end = at + raw.length;
     // Trailing separators belong to the sentence ("… read_file." / "x-"), not to the name.
     while (end > at + 1) { const c = text.charCodeAt(end - 1); if (c === 0x2e || c === 0x5f || c === 0x2d) end--; else break; }

@@ -5,7 +5,7 @@
  * to the server's own tools are workflow hints and never count (see refs.ts).
  */
 import { makeFinding, type FieldCtx, type Sink } from '../engine.js';
-import { rx } from '../safe-regex.js';
+import { alt, rx } from '../safe-regex.js';
 import type { Finding, Severity } from '../types.js';
 import { toSpan } from '../unicode.js';
 import { has, hasUnnegated } from '../vocab.js';
@@ -19,8 +19,8 @@ const MOD = rx(`(?:\\b(?:always|also|additionally|as well|in addition|must|inste
 const FLOW = rx(`\\b(?:feed|pass|send|route|forward|pipe|copy|log|report|submit|mirror|hand)\\b`);
 const CONDITIONAL = rx(`(?:\\b(?:when|whenever|each time|every time|any time|anytime|once|if|after|before|wenn|sobald|cuando|lorsque|quand|quando)\\b|当|如果|とき|時)`);
 const SIDE_EFFECT = rx(`\\b(?:side[ -]?effects? on|(?:affects?|modif(?:y|ies)|changes?|alters?|overrides?|hijacks?|intercepts?) (?:the )?behaviou?r of|hooks? into)\\b`);
-/** Cheap gate: a tool reference needs an identifier-like token, quotes, or the word tool/function. */
-const GENERIC_GATE = ['tools', 'servers', 'functions', 'any tool', 'every tool', 'each tool', 'all tool', 'any server', 'every server', 'each server', 'any function', 'every function', 'each function', 'other tool', 'mcp server'];
+/** Literal gate before GENERIC_REF, all words in one pass (the words of a generic reference to other tools or servers). */
+const GENERIC_GATE = rx(alt(['tools', 'servers', 'functions', 'any tool', 'every tool', 'each tool', 'all tool', 'any server', 'every server', 'each server', 'any function', 'every function', 'each function', 'other tool', 'mcp server']));
 const HYPHENATED = rx('[a-z0-9]-[a-z0-9]');
 const MAYBE_REF = rx(`\\b(?:tool|tools|function|call|calls|calling|called|use|uses|using|used|invoke|invokes|invoking|invoked)\\b|\\(\\)`);
 const TOOLISH = rx(`\\b(?:tools?|servers?|functions?)\\b|_`);
@@ -65,7 +65,7 @@ export function scanShadowing(fc: FieldCtx, sink: Sink): void {
   // tools), or a text that could name one of the other servers' tools.
   const identifierish = text.includes('_') || (text.includes('-') && has(HYPHENATED, text));
   const maybeUnknown = identifierish && has(MAYBE_REF, text);
-  const maybeForeign = fc.item.foreign.size > 0 && (identifierish || text.includes('`') || text.includes("'") || text.includes('"') || has(MAYBE_REF, text) || foreignNeedsScan(fc.item.foreign, text));
+  const maybeForeign = fc.item.foreign.size > 0 && (identifierish || text.includes('`') || text.includes("'") || text.includes('"') || foreignNeedsScan(fc.item.foreign, text) || has(MAYBE_REF, text));
   const refs = maybeUnknown || maybeForeign ? toolRefs(text, fc.item) : { foreign: [], unknown: [] };
   const emit = (id: string, sev: Severity, explain: string, at: number, end: number): void => {
     sink(makeFinding({ id, family: F, explain }, sev, fc.field, toSpan(fc.view, at, end)) as Finding);
@@ -103,7 +103,7 @@ export function scanShadowing(fc: FieldCtx, sink: Sink): void {
   const toolWords = text.includes('tool') || text.includes('server') || text.includes('function');
   if (!toolWords) return;
   // Literal gates (memchr-fast) before the two whole-text patterns.
-  const g = GENERIC_GATE.some((w) => text.includes(w)) ? (GENERIC_REF.lastIndex = 0, GENERIC_REF.exec(text)) : null;
+  const g = has(GENERIC_GATE, text) ? (GENERIC_REF.lastIndex = 0, GENERIC_REF.exec(text)) : null;
   const gs = g ? sentenceAround(text, g.index, g.index + g[0].length) : '';
   if (g && (hasUnnegated(MOD, gs) || (has(CONDITIONAL, gs) && hasUnnegated(FLOW, gs)))) {
     emit('shadowing.all-tools', 'high', 'Gives orders about other tools or servers in general.', g.index, g.index + g[0].length);
