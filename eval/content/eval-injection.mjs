@@ -6,14 +6,19 @@
 // held-out contexts (30% of the contexts, split by content). Negatives: those held-out contexts clean
 // ("BIPIA"), plus ordinary documentation, code and JSON from node_modules (test split): thresholds
 // are set on these ("all"). Our template-generated hard benign texts are reported apart, as the share
-// flagged at the 1% threshold (they are near-duplicates of a few templates, so not a rate sample).
+// flagged at the 1% threshold (they are near-duplicates of a few templates, so not a rate sample), and
+// so is the test part of the benign tool-output set (lib/tool-output-set.mjs). Then the shipped model:
+// the share of held-out ordinary documents and of benign tool outputs (test part: templates, word
+// pools, files and presidio templates never trained or calibrated on) it flags at its thresholds.
 // Scores are the detector's as shipped (model + strong rules).
 //
 //   npm run build && node eval/content/eval-injection.mjs [--variant B|B+G|both] [--folds 5] [--quick] [--per-attack] [--shipped-only]
 //
-// Variants: "B" trains on BIPIA attacks only; "B+G" adds our generated injections and hard negatives
-// (written knowing BIPIA's category names, so its unseen-category figure is the more optimistic).
-import { loadCorpus, buildTraining, train, detectorScore, insert, contextsFor, tprAt, thresholdAt, POSITIONS } from './lib/injection-train.mjs';
+// Variants: "B" trains on BIPIA attacks only; "B+G" (the shipped recipe) adds our generated injections
+// and hard negatives (written knowing BIPIA's category names, so its unseen-category figure is the more
+// optimistic) and the benign tool outputs' fit part (lib/injection-train.mjs, RECIPE).
+import { loadCorpus, trainModel, detectorScore, insert, contextsFor, tprAt, POSITIONS } from './lib/injection-train.mjs';
+import { reportToolOutputs } from './lib/tool-output-report.mjs';
 import { mulberry32, shuffle } from './lib/common.mjs';
 
 const args = process.argv.slice(2);
@@ -34,9 +39,10 @@ const negSets = {
   BIPIA: testContexts.map((c) => c.text),
   ordinary: corpus.ordinary.filter((d) => d.split === 'test').map((d) => d.text),
   hard: corpus.hard.filter((d) => d.split === 'test').map((d) => d.text),
+  tools: corpus.tools.test.map((d) => d.text),
 };
 console.log(`Injection — cross-validation by attack category (BIPIA-train @ 1a2a91d, MIT), ${K} folds`);
-console.log(`held-out contexts: ${testContexts.length} (email ${testContexts.filter((c) => c.task === 'email').length}, table ${testContexts.filter((c) => c.task === 'table').length}, code ${testContexts.filter((c) => c.task === 'code').length}); negatives: BIPIA ${negSets.BIPIA.length}, ordinary text ${negSets.ordinary.length}, hard benign ${negSets.hard.length}`);
+console.log(`held-out contexts: ${testContexts.length} (email ${testContexts.filter((c) => c.task === 'email').length}, table ${testContexts.filter((c) => c.task === 'table').length}, code ${testContexts.filter((c) => c.task === 'code').length}); negatives: BIPIA ${negSets.BIPIA.length}, ordinary text ${negSets.ordinary.length}, hard benign ${negSets.hard.length}, benign tool outputs (test part) ${negSets.tools.length}`);
 
 const pct = (x) => `${(100 * x).toFixed(1).padStart(5)}%`;
 for (const variant of variants) {
@@ -47,8 +53,7 @@ for (const variant of variants) {
   for (let f = 0; f < K; f++) {
     const held = folds[f];
     const trainCats = new Set([...allCats].filter((c) => !held.has(c)));
-    const examples = buildTraining(corpus, { categories: trainCats, contextSplit: ['train'], generated: variant === 'B+G', seed: 100 + f });
-    const model = train(examples, { seed: f + 1 });
+    const { model, examples } = trainModel(corpus, { categories: trainCats, contextSplit: ['train'], generated: variant === 'B+G', toolOutputs: variant === 'B+G', seed: 100 + f }, { seed: f + 1 });
     const neg = Object.fromEntries(Object.entries(negSets).map(([k, v]) => [k, v.map((t) => detectorScore(model, t))]));
     const negAll = [...neg.BIPIA, ...neg.ordinary];
     const prng = mulberry32(500 + f);
@@ -72,7 +77,8 @@ for (const variant of variants) {
     const hardFlagged = neg.hard.filter((x) => x > r1.t).length / neg.hard.length;
     const ordFlagged = neg.ordinary.filter((x) => x > r1.t).length / neg.ordinary.length;
     const bipFlagged = neg.BIPIA.filter((x) => x > r1.t).length / neg.BIPIA.length;
-    foldRows.push({ f, cats: [...held].join(', '), n: ps.length, r1, r01, r1b, train: examples.length, hardFlagged, ordFlagged, bipFlagged });
+    const toolFlagged = neg.tools.filter((x) => x > r1.t).length / neg.tools.length;
+    foldRows.push({ f, cats: [...held].join(', '), n: ps.length, r1, r01, r1b, train: examples.length, hardFlagged, ordFlagged, bipFlagged, toolFlagged });
     pooled.pos += ps.length;
     pooled.hit1 += r1.tpr * ps.length;
     pooled.hit01 += r01.tpr * ps.length;
@@ -99,10 +105,10 @@ for (const variant of variants) {
       if (p.s > r1.t) row.where[p.where][0]++;
     }
   }
-  console.log(`\nvariant ${variant}${variant === 'B' ? ' (BIPIA attacks only)' : ' (BIPIA + our generated injections and hard negatives)'}`);
-  console.log('fold  held-out categories                                              test docs  TPR@1%FPR  TPR@0.1%FPR  TPR@1%(BIPIA negs)   at the 1% threshold, flagged: BIPIA / ordinary / hard');
+  console.log(`\nvariant ${variant}${variant === 'B' ? ' (BIPIA attacks only)' : ' (BIPIA + our generated injections, hard negatives and benign tool outputs)'}`);
+  console.log('fold  held-out categories                                              test docs  TPR@1%FPR  TPR@0.1%FPR  TPR@1%(BIPIA negs)   at the 1% threshold, flagged: BIPIA / ordinary / hard / tool outputs');
   for (const r of foldRows) {
-    console.log(`${String(r.f + 1).padStart(4)}  ${r.cats.slice(0, 64).padEnd(64)} ${String(r.n).padStart(10)}  ${pct(r.r1.tpr)}     ${pct(r.r01.tpr)}      ${pct(r.r1b.tpr)}            ${pct(r.bipFlagged)} / ${pct(r.ordFlagged)} / ${pct(r.hardFlagged)}`);
+    console.log(`${String(r.f + 1).padStart(4)}  ${r.cats.slice(0, 64).padEnd(64)} ${String(r.n).padStart(10)}  ${pct(r.r1.tpr)}     ${pct(r.r01.tpr)}      ${pct(r.r1b.tpr)}            ${pct(r.bipFlagged)} / ${pct(r.ordFlagged)} / ${pct(r.hardFlagged)} / ${pct(r.toolFlagged)}`);
   }
   console.log('per held-out category (at its fold\'s thresholds, all negatives)');
   console.log('category                           kind   docs  TPR@1%FPR  TPR@0.1%FPR   start  middle     end');
@@ -121,4 +127,5 @@ const rate = (xs, t) => pct(xs.filter((x) => x >= t).length / xs.length);
 console.log(`\nshipped model (src/detect/content/model, all categories): thresholds ${DEFAULT_INJECTION_THRESHOLD} (default) and ${STRICT_INJECTION_THRESHOLD} (strict)`);
 console.log(`  held-out ordinary documents flagged (${ord.length}): ${rate(ord, DEFAULT_INJECTION_THRESHOLD)} at default, ${rate(ord, STRICT_INJECTION_THRESHOLD)} at strict`);
 console.log(`  held-out generated injections caught (${gen.length}, same templates as training: optimistic): ${rate(gen, DEFAULT_INJECTION_THRESHOLD)} at default, ${rate(gen, STRICT_INJECTION_THRESHOLD)} at strict`);
+reportToolOutputs(corpus.tools.test, (t) => scoreInjection(t).score, DEFAULT_INJECTION_THRESHOLD, STRICT_INJECTION_THRESHOLD, pct);
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(0)} s)`);

@@ -89,9 +89,12 @@ function walk(dir, out, exts, depth = 0) {
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const e of entries) {
+    // hidden entries are tool caches (.vite/vitest results, .cache), not package content, and they
+    // change whenever tests run: reading them would make the corpora differ from run to run
+    if (e.name.startsWith('.')) continue;
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
-      if (depth < 6 && !/^(test|tests|__tests__|fixtures?|\.bin|\.cache)$/.test(e.name)) walk(p, out, exts, depth + 1);
+      if (depth < 6 && !/^(test|tests|__tests__|fixtures?)$/.test(e.name)) walk(p, out, exts, depth + 1);
     } else if (exts.some((x) => e.name.endsWith(x))) out.push(p);
   }
 }

@@ -5,8 +5,27 @@ import { scanFeatures, FEATURE_BITS } from '../../../dist/detect/content/injecti
 import { worstWindowLogit, matchRules } from '../../../dist/detect/content/injection.js';
 import { bipiaContexts, bipiaAttacks, nodeModulesTexts, fnv, mulberry32, shuffle, choice } from './common.mjs';
 import { injection, hardNegative } from './injection-gen.mjs';
+import { toolOutputSet } from './tool-output-set.mjs';
 
 export const DIM = 1 << FEATURE_BITS;
+
+/**
+ * How our own data enters the "B+G" training (the shipped recipe), chosen by cross-validation by attack
+ * category on three training seeds, and by the benign tool outputs' calibration part (never their test
+ * part); docs/content-safety.md has the figures.
+ */
+export const RECIPE = {
+  /** Generated injections: the first batch (a fifth of it held out for testing), then train-only extras. */
+  generated: { count: 4000, extraTrain: 4000 },
+  toolOutputs: {
+    /** Negatives: up to this many windows spread over each benign tool output of the fit part. */
+    windows: 4,
+    /** Positives inside tool outputs: hosts per BIPIA attack and position; share of generated injections. */
+    hosts: { bipia: 2, generated: 0.3 },
+    /** Hard-negative mining: the tool outputs' highest-scoring windows (logit above minLogit) after a first model. */
+    mining: { perText: 2, minLogit: -2 },
+  },
+};
 
 // ---------- data ----------
 
@@ -31,7 +50,8 @@ export const POSITIONS = ['start', 'middle', 'end'];
 /**
  * Everything the experiments draw from, with fixed splits:
  * BIPIA contexts 70/30 train/test by content hash; ordinary text (node_modules) 60/20/20
- * train/calibration/test by file; generated texts by index.
+ * train/calibration/test by chunk content; generated texts by index; benign tool outputs
+ * (tool-output-set.mjs) train (fit + calib) / test by template, file and presidio template.
  */
 export function loadCorpus() {
   const contexts = bipiaContexts().map((c) => ({ ...c, split: fnv(`ctx:${c.text}`) % 10 < 7 ? 'train' : 'test' }));
@@ -47,9 +67,14 @@ export function loadCorpus() {
     ordinary.push({ ...d, split: h < 6 ? 'train' : h < 8 ? 'calib' : 'test' });
   }
   const rng = mulberry32(77);
-  const generated = Array.from({ length: 4000 }, (_, i) => ({ ...injection(rng), split: i % 5 === 4 ? 'test' : 'train' }));
+  const generated = Array.from({ length: RECIPE.generated.count }, (_, i) => ({ ...injection(rng), split: i % 5 === 4 ? 'test' : 'train' }));
   const hard = Array.from({ length: 2400 }, (_, i) => ({ text: hardNegative(rng), split: i % 5 === 4 ? 'test' : i % 5 === 3 ? 'calib' : 'train' }));
-  return { contexts, attacks, ordinary, generated, hard };
+  // more training injections from a stream of their own, so the texts above (and the test fifth) stay as they were
+  const extra = mulberry32(78);
+  for (let i = 0; i < RECIPE.generated.extraTrain; i++) generated.push({ ...injection(extra), split: 'train' });
+  const ordinarySplit = new Map(ordinary.map((d) => [d.text.replace(/\s+/g, ' ').trim(), d.split]));
+  const tools = toolOutputSet((key) => ordinarySplit.get(key));
+  return { contexts, attacks, ordinary, generated, hard, tools };
 }
 
 /** Text attacks go into email and table contexts, code attacks into code contexts (as in BIPIA). */
@@ -128,6 +153,41 @@ export function negativeWindows(text, max = 6) {
   return out;
 }
 
+/**
+ * Up to `max` windows spread over the whole text, its first and last included (negativeWindows
+ * takes its evenly stepped windows from the start and, for a text of fewer than 2 × max windows,
+ * never reaches the end).
+ */
+export function spreadWindows(text, max) {
+  const segs = docSegments(text);
+  const all = windowsOf(segs);
+  if (all.length <= max) return all.map((w) => windowVector(segs, w));
+  const picks = new Set(Array.from({ length: max }, (_, i) => Math.round((i * (all.length - 1)) / Math.max(1, max - 1))));
+  return [...picks].map((k) => windowVector(segs, all[k]));
+}
+
+/** The training vector's logit under `model` (float weights), as the scorer computes a window's. */
+export function windowLogit(model, v) {
+  let z = model.b;
+  for (let k = 0; k < v.idx.length; k++) z += model.w[v.idx[k]] * v.val[k];
+  return z;
+}
+
+/**
+ * The `k` windows of `text` that `model` scores highest, if above `minLogit`: the windows a
+ * worst-window detector would flag, hence the negatives worth adding.
+ */
+export function hardestWindows(model, text, k, minLogit) {
+  const segs = docSegments(text);
+  return windowsOf(segs)
+    .map((w) => windowVector(segs, w))
+    .map((v) => ({ v, z: windowLogit(model, v) }))
+    .filter((x) => x.z > minLogit)
+    .sort((a, b) => b.z - a.z)
+    .slice(0, k)
+    .map((x) => x.v);
+}
+
 // ---------- logistic regression (AdaGrad, L2) ----------
 
 export function train(examples, { epochs = 6, lr = 0.3, l2 = 1e-6, seed = 1, log = () => {} } = {}) {
@@ -164,6 +224,20 @@ export function train(examples, { epochs = 6, lr = 0.3, l2 = 1e-6, seed = 1, log
   return { w: Float32Array.from(w), b };
 }
 
+/** int8 weights with one scale, as shipped; `shipped` scores exactly as the runtime does. */
+export function quantize(model) {
+  let max = 0;
+  for (const v of model.w) max = Math.max(max, Math.abs(v));
+  const scale = max / 127;
+  const q = new Int8Array(DIM);
+  let nonzero = 0;
+  for (let i = 0; i < DIM; i++) {
+    q[i] = Math.max(-127, Math.min(127, Math.round(model.w[i] / scale)));
+    if (q[i] !== 0) nonzero++;
+  }
+  return { q, scale, nonzero, shipped: { w: Float32Array.from(q, (v) => v * scale), b: model.b } };
+}
+
 // ---------- scoring ----------
 
 export function modelLogit(model, text) {
@@ -194,9 +268,11 @@ export function tprAt(posScores, negScores, fpr) {
  * Training windows. BIPIA: each attack of the allowed categories goes at the start, middle and end of
  * `perAttack` random allowed contexts; allowed contexts are also negatives, with ordinary text
  * (node_modules, train split). With `generated`, our synthetic injections (inserted into allowed
- * contexts or ordinary text, or alone) and hard negatives join.
+ * contexts or ordinary text, or alone) and hard negatives join. With `toolOutputs`, the benign tool
+ * outputs' fit part joins as negatives, and attacks are inserted into some of them as positives
+ * (RECIPE.toolOutputs).
  */
-export function buildTraining(corpus, { categories, contextSplit, generated, seed = 5, perAttack = 8 }) {
+export function buildTraining(corpus, { categories, contextSplit, generated, toolOutputs = false, seed = 5, perAttack = 8 }) {
   const rng = mulberry32(seed);
   const examples = [];
   const add = (vecs, y) => {
@@ -228,5 +304,48 @@ export function buildTraining(corpus, { categories, contextSplit, generated, see
     }
     for (const h of corpus.hard.filter((x) => x.split === 'train')) add(negativeWindows(h.text, 3), 0);
   }
+  if (toolOutputs) {
+    const { windows, hosts } = RECIPE.toolOutputs;
+    const tools = corpus.tools.train.filter((x) => x.part === 'fit');
+    for (const t of tools) add(spreadWindows(t.text, windows), 0);
+    // injections arrive inside tool outputs: attacks also go into benign tool outputs, so that looking
+    // like a tool output (JSON, a log, a listing) never becomes evidence of innocence
+    const trng = mulberry32(seed + 1000);
+    const host = () => choice(tools, trng).text.slice(0, 1500);
+    for (const a of attacks) {
+      for (const where of POSITIONS) {
+        for (let k = 0; k < hosts.bipia; k++) {
+          const doc = insert(host(), a.text, where, trng);
+          add(positiveWindows(doc.text, doc.start, doc.end), 1);
+        }
+      }
+    }
+    if (generated) {
+      for (const g of corpus.generated.filter((x) => x.split === 'train')) {
+        if (trng() >= hosts.generated) continue;
+        const doc = insert(host(), g.text, choice(POSITIONS, trng), trng);
+        add(positiveWindows(doc.text, doc.start, doc.end), 1);
+      }
+    }
+  }
   return examples;
+}
+
+/**
+ * A model on `buildTraining`'s windows. With `toolOutputs`, hard-negative mining follows: the windows of
+ * the benign tool outputs (fit part) that the first model scores highest join as negatives, and the
+ * model is trained again from scratch with the same seed (the text scores as its worst window, so
+ * those are the windows that would flag it).
+ */
+export function trainModel(corpus, buildOptions, trainOptions) {
+  const examples = buildTraining(corpus, buildOptions);
+  let model = train(examples, trainOptions);
+  if (buildOptions.toolOutputs) {
+    const { perText, minLogit } = RECIPE.toolOutputs.mining;
+    for (const t of corpus.tools.train.filter((x) => x.part === 'fit')) {
+      for (const v of hardestWindows(model, t.text, perText, minLogit)) examples.push({ ...v, y: 0 });
+    }
+    model = train(examples, trainOptions);
+  }
+  return { model, examples };
 }

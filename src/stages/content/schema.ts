@@ -18,7 +18,7 @@ const injection = z.union([
   injectionAction,
   z.strictObject({
     action: injectionAction.optional(),
-    threshold: z.number().gt(0).max(1).optional().describe('Score at or above which a text is flagged (default: the model\'s 1%-false-positive threshold, 0.7588; 0.9484 flags about 0.1%).'),
+    threshold: z.number().gt(0).max(1).optional().describe('Score at or above which a text is flagged (default: the model\'s 1%-false-positive threshold, 0.715; 0.9555 flags about 0.1%).'),
   }),
 ]);
 
