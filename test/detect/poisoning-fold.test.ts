@@ -4,22 +4,11 @@
  * here with that version (fold-reference.ts) on the eval data and on texts dense in the characters
  * the fold treats specially.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { foldView } from '../../src/detect/poisoning/unicode.js';
 import { foldViewReference } from './fold-reference.js';
+import { poisoningEvalStrings } from './eval-strings.js';
 
-function evalTexts(): string[] {
-  const texts: string[] = [];
-  const collect = (v: unknown): void => {
-    if (typeof v === 'string') texts.push(v);
-    else if (Array.isArray(v)) v.forEach(collect);
-    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
-  };
-  for (const f of readdirSync('eval/poisoning/benign').filter((x) => x.endsWith('.json'))) collect(JSON.parse(readFileSync(`eval/poisoning/benign/${f}`, 'utf8')));
-  for (const f of readdirSync('eval/poisoning/cases').filter((x) => x.endsWith('.mjs') && x !== 'util.mjs')) texts.push(readFileSync(`eval/poisoning/cases/${f}`, 'utf8'));
-  return texts;
-}
 
 /** Pieces the fold branches on: ASCII words and case, whitespace kinds, lookalikes, accents, invisibles, escapes, surrogates. */
 const PIECES = ['ignore', 'Previous', 'ALL', 'rules', 'x_y', '_', '42', ' ', '  ', '\n', '\n\n', '\r\n', '\r', '\t', '.', ',', '"', '—', '→', '•', '’',
@@ -35,7 +24,7 @@ function pieceTexts(count: number): string[] {
 describe('foldView general path', () => {
   it('builds the same view and map as the previous version (whole fields, windows, property names)', () => {
     let compared = 0;
-    for (const raw of [...pieceTexts(4000), ...evalTexts()]) {
+    for (const raw of [...pieceTexts(4000), ...poisoningEvalStrings()]) {
       const windows: [number, number][] = [[0, raw.length], [Math.floor(raw.length / 3), raw.length], [0, Math.floor(raw.length / 2)]];
       for (const [from, to] of windows) {
         for (const underscoreAsSpace of [false, true]) {

@@ -1,5 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { poisoningEvalStrings } from './eval-strings.js';
 import { scanServers, scanTool, resolveOptions } from '../../src/detect/poisoning/index.js';
 import { ALL_PATTERNS, assertBoundedPattern } from '../../src/detect/poisoning/safe-regex.js';
 import { candidateRules, type PatternRule } from '../../src/detect/poisoning/engine.js';
@@ -70,14 +70,7 @@ describe('poisoning: linear-time pattern discipline', () => {
   });
 
   it('rule hints are necessary conditions: wherever a rule matches, one of its hints is present', () => {
-    const texts: string[] = [];
-    const collect = (v: unknown): void => {
-      if (typeof v === 'string') texts.push(v);
-      else if (Array.isArray(v)) v.forEach(collect);
-      else if (v && typeof v === 'object') Object.values(v).forEach(collect);
-    };
-    for (const f of readdirSync('eval/poisoning/benign').filter((x) => x.endsWith('.json'))) collect(JSON.parse(readFileSync(`eval/poisoning/benign/${f}`, 'utf8')));
-    for (const f of readdirSync('eval/poisoning/cases').filter((x) => x.endsWith('.mjs') && x !== 'util.mjs')) texts.push(readFileSync(`eval/poisoning/cases/${f}`, 'utf8'));
+    const texts = poisoningEvalStrings();
     const lists: (readonly PatternRule[])[] = [INSTRUCTION_RULES, EXFIL_RULES, HIDDEN_RULES];
     let matched = 0;
     for (const text of texts) {

@@ -5,8 +5,8 @@
  * the reader behind (2) on crafted patterns, and compare the windowed search with a whole-field
  * search on the eval data and on texts dense in hints.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { poisoningEvalStrings } from './eval-strings.js';
 import { candidateRules, makeFinding, runPatterns, type FieldCtx, type ItemCtx, type PatternRule } from '../../src/detect/poisoning/engine.js';
 import { hintsCover, patternBounds } from '../../src/detect/poisoning/pattern-bounds.js';
 import { ALL_PATTERNS, rx, rxBounds } from '../../src/detect/poisoning/safe-regex.js';
@@ -71,21 +71,6 @@ describe('pattern bounds', () => {
   });
 });
 
-/** Every string of the eval data and the case files, whole and line by line (long texts with many hints). */
-function evalTexts(): string[] {
-  const texts: string[] = [];
-  const collect = (v: unknown): void => {
-    if (typeof v === 'string') texts.push(v);
-    else if (Array.isArray(v)) v.forEach(collect);
-    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
-  };
-  for (const f of readdirSync('eval/poisoning/benign').filter((x) => x.endsWith('.json'))) collect(JSON.parse(readFileSync(`eval/poisoning/benign/${f}`, 'utf8')));
-  for (const f of readdirSync('eval/poisoning/cases').filter((x) => x.endsWith('.mjs') && x !== 'util.mjs')) {
-    const src = readFileSync(`eval/poisoning/cases/${f}`, 'utf8');
-    texts.push(src, ...src.split('\n'));
-  }
-  return texts;
-}
 
 /** Long texts of words the rules key on, mixed with filler, so that windows start, merge and end everywhere. */
 function hintDenseTexts(count: number): string[] {
@@ -127,7 +112,7 @@ describe('windowed pattern search', () => {
     const item: ItemCtx = { kind: 'tool', name: 'tool_x', server: 'a', siblings: new Set(['helper_y']), foreign: new Map([['send_email', 'b']]), params: new Set(['note']) };
     let findings = 0;
     let longTexts = 0;
-    for (const text of [...evalTexts(), ...hintDenseTexts(400)]) {
+    for (const text of [...poisoningEvalStrings({ lines: true }), ...hintDenseTexts(400)]) {
       for (const path of ['/description', '/inputSchema/properties/note/description']) {
         const field: Field = { path, text, kind: 'description' };
         const fc: FieldCtx = { field, view: foldView(text), item };
@@ -178,7 +163,7 @@ describe('windowed pattern search', () => {
     const bounds = new Map(ALL_RULES.map((r) => [r, patternBounds(r.re)!.maxLen]));
     let matched = 0;
     const wrong: string[] = [];
-    for (const raw of evalTexts()) {
+    for (const raw of poisoningEvalStrings({ lines: true })) {
       const text = foldView(raw).text;
       for (const r of ALL_RULES) {
         r.re.lastIndex = 0;
