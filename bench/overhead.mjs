@@ -705,11 +705,23 @@ function summarize() {
       bars.push({ bar: 'authenticated path adds ≤ 0.1 ms p50', where: `${u}, c=${lo}, over gateway audit none`, value: a - b, shown: `${fmtSigned(a - b)} ms`, pass: a - b <= 0.1, informational: false });
     }
   }
+  // The same bars read against the Node floor (a byte pipe: what one Node HTTP hop costs before any
+  // gateway logic), so the gateway's own share can be told apart from what any Node proxy pays here.
+  const beyondFloor = [];
+  for (const u of new Set(rows.map((r) => r.upstream))) {
+    const floor = rows.find((r) => r.upstream === u && r.key === 'floor');
+    const gw = rows.find((r) => r.upstream === u && r.key === 'gateway/none');
+    const [fp, gp] = [floor?.byConc[lo]?.addedP50, gw?.byConc[lo]?.addedP50];
+    const [fr, gr] = [floor?.byConc[hi]?.throughputRatio, gw?.byConc[hi]?.throughputRatio];
+    if (fp === undefined || gp === undefined) continue;
+    const share = fr !== undefined && gr !== undefined ? `; throughput at c=${hi}: floor ${(fr * 100).toFixed(0)} %, gateway ${(gr * 100).toFixed(0)} % of direct` : '';
+    beyondFloor.push(`${u}: the floor adds ${fmtSigned(fp)} ms p50 at c=${lo}, the gateway ${fmtSigned(gp - fp)} ms more${share}`);
+  }
   if (memory.length > 0) {
     const kb = median(memory.map((m) => m.kbPerSession));
     bars.push({ bar: `memory ≤ ${BARS.kbPerSession} KB per idle session`, where: `${opts.sessions} legacy sessions`, value: kb, shown: `${kb.toFixed(1)} KB`, pass: kb <= BARS.kbPerSession, informational: false });
   }
-  return { rows, bars };
+  return { rows, bars, beyondFloor };
 }
 
 const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
@@ -796,6 +808,11 @@ function printText(s, meta) {
   out.push('');
   out.push('bars (reported, never enforced):');
   for (const b of s.bars) out.push(`  ${b.pass ? 'PASS' : 'MISS'}  ${b.bar.padEnd(38)} ${b.where}: ${b.shown}${b.informational ? '  (informational)' : ''}`);
+  if (s.beyondFloor.length) {
+    out.push('');
+    out.push('against the Node floor (audit none; same run):');
+    for (const line of s.beyondFloor) out.push(`  ${line}`);
+  }
   process.stdout.write(out.join('\n') + '\n');
 }
 
