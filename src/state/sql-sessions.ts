@@ -17,11 +17,19 @@ CREATE INDEX IF NOT EXISTS flow_sessions_expiry ON flow_sessions (expires_at)`;
 
 const MAX_ATTEMPTS = 20;
 const SWEEP_EVERY = 1000;
+/**
+ * Parsed states kept per process, by row version. A session's state is a JSON document of up to 64
+ * history lines: parsing it costs tens of µs, twice per call (the way in and the way back), more than
+ * the row reads themselves. The row is still read every time and its version decides whether the kept
+ * copy is current, so a write by another process or replica is never missed.
+ */
+const PARSED_MAX = 512;
 
 export class SqlSessionStore implements SessionStore {
   readonly kind: 'sqlite' | 'postgres';
   private ready: Promise<SqlDb> | undefined;
   private writes = 0;
+  private readonly parsed = new Map<string, { version: number; state: SessionState }>();
 
   /** The database is opened and its table created on first use; a failed open is retried by the next call. */
   constructor(
@@ -50,8 +58,24 @@ export class SqlSessionStore implements SessionStore {
     const rows = await db.query<{ version: number | string; state: string; expires_at: number | string }>('SELECT version, state, expires_at FROM flow_sessions WHERE key = $1', [key]);
     const row = rows[0];
     if (!row) return { version: 0, state: parseState(null) };
+    const version = Number(row.version);
     // An expired row keeps its version (the next write replaces it by compare-and-set) but reads as new.
-    return { version: Number(row.version), state: Number(row.expires_at) <= Date.now() ? parseState(null) : parseState(row.state) };
+    if (Number(row.expires_at) <= Date.now()) return { version, state: parseState(null) };
+    const known = this.parsed.get(key);
+    if (known?.version === version) {
+      // Taken, not shared: update() changes the state in place, and a concurrent step of the same
+      // session must not see that before it is written, so it parses its own copy meanwhile.
+      this.parsed.delete(key);
+      return { version, state: known.state };
+    }
+    return { version, state: parseState(row.state) };
+  }
+
+  /** Keep a state that is what the row holds at `version` (read unchanged, or just written). */
+  private keep(key: string, version: number, state: SessionState): void {
+    this.parsed.delete(key); // re-inserted last: the Map's order is then least recently used first
+    this.parsed.set(key, { version, state });
+    if (this.parsed.size > PARSED_MAX) this.parsed.delete(this.parsed.keys().next().value!);
   }
 
   /** Compare-and-set: true when this write won. */
@@ -71,7 +95,16 @@ export class SqlSessionStore implements SessionStore {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const { version, state } = await this.read(key);
       const { write, out } = step(state);
-      if (!write || (await this.write(key, version, state, ttlMs))) return out;
+      // A step that writes nothing has left the state as it was read (applyReserve refuses without
+      // touching it; one that takes no counter changes nothing). A lost compare-and-set keeps nothing.
+      if (!write) {
+        this.keep(key, version, state);
+        return out;
+      }
+      if (await this.write(key, version, state, ttlMs)) {
+        this.keep(key, version + 1, state);
+        return out;
+      }
     }
     throw new Error(`session state of ${key.slice(0, 40)} kept changing under ${MAX_ATTEMPTS} attempts`);
   }
@@ -101,6 +134,7 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.parsed.clear();
     const ready = this.ready;
     this.ready = undefined;
     if (ready) await (await ready.catch(() => undefined))?.close();

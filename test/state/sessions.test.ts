@@ -160,3 +160,46 @@ describe.skipIf(!REDIS_URL)('redis', () => {
   const r = REDIS_URL ? testRedis() : undefined;
   contract('redis', async () => (await r!.ready(), new RedisSessionStore(r!.redis, r!.prefix)), async () => r?.cleanup());
 });
+
+// The SQL store keeps parsed states between a session's steps; the row's version decides whether the
+// kept copy is current. Two stores on one database stand for two processes (or replicas): each must
+// see the other's writes, and neither may lose a count or a label to a stale copy.
+function sharedDatabase(name: string, make: () => Promise<SessionStore>, cleanup: () => Promise<void>) {
+  describe(`session store: ${name}, two processes on one database`, () => {
+    const stores: SessionStore[] = [];
+    afterAll(async () => {
+      for (const s of stores) await s.close();
+      await cleanup();
+    });
+
+    it('sees every write of the other, alternating and concurrent', async () => {
+      stores.push(await make(), await make());
+      const [a, b] = stores as [SessionStore, SessionStore];
+      const k = uniqueName('shared');
+      const take = (s: SessionStore, id: string) => s.reserve(k, { ...reservation(id, [{ rule: 'cap', max: 40 }]), guards: [{ rule: 'fence', after: ['secret'] }] }, TTL);
+      // Alternating: each store's kept copy is one version behind after the other writes.
+      for (let i = 0; i < 10; i++) expect(await take(i % 2 ? a : b, `alt-${i}`)).toEqual({ ok: true });
+      expect((await a.load(k)).counts.cap!.n).toBe(10);
+      expect((await b.load(k)).counts.cap!.n).toBe(10);
+      // A label recorded through b fences a's very next step, whose kept copy predates it.
+      await a.reserve(k, reservation('warm-a', [{ rule: 'other' }]), TTL);
+      await b.record(k, { entry: { ...call('read-secret'), labels: ['secret'] }, seen: [] }, TTL);
+      expect(await take(a, 'after-secret')).toEqual({ ok: false, rule: 'fence' });
+      // Concurrent steps through both stores never overshoot the bound.
+      const k2 = uniqueName('shared');
+      const results = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? a : b).reserve(k2, reservation(`c-${i}`, [{ rule: 'cap', max: 7 }]), TTL)));
+      expect(results.filter((r) => r.ok)).toHaveLength(7);
+      expect((await a.load(k2)).counts.cap!.n).toBe(7);
+    });
+  });
+}
+
+const shared = tempSqlite();
+sharedDatabase('sqlite', async () => new SqlSessionStore(async () => openSqlite(shared.path), 'sqlite'), async () => shared.cleanup());
+
+describe.skipIf(!POSTGRES_URL)('postgres, shared', () => {
+  const schema = uniqueName('pc_shared');
+  sharedDatabase('postgres', async () => new SqlSessionStore(() => openSql({ path: ':memory:', postgres: { url: POSTGRES_URL!, schema } }), 'postgres'), async () => {
+    if (POSTGRES_URL) await dropPostgresSchema(schema);
+  });
+});
