@@ -28,17 +28,60 @@ export class LogAuditSink implements AuditSink {
   async close(): Promise<void> {}
 }
 
+/**
+ * Plain JSON lines appended to a file. A file that cannot be written (disk full, a read-only or vanished
+ * mount) must not end the gateway: records are counted as lost, the failure is logged once, the file is
+ * reopened on the first record after `retryMs`, and `healthy()` (the admin /readyz) says so meanwhile.
+ */
 export class FileAuditSink implements AuditSink {
-  private readonly out: WriteStream;
-  constructor(path: string) {
+  private out: WriteStream | undefined;
+  private failedAt = 0;
+  /** Records that never reached the file: failed writes, and those that arrived while it was closed. */
+  lost = 0;
+  // One callback for every write (not a closure per record): counts the ones that failed.
+  private readonly written = (err?: Error | null): void => {
+    if (err) this.lost++;
+  };
+
+  constructor(
+    private readonly path: string,
+    private readonly log?: Logger,
+    private readonly retryMs = 1000,
+  ) {
     mkdirSync(dirname(path), { recursive: true });
-    this.out = createWriteStream(path, { flags: 'a' });
+    this.out = this.open();
   }
+
+  private open(): WriteStream {
+    const out = createWriteStream(this.path, { flags: 'a' });
+    out.on('error', (err) => {
+      if (this.out !== out) return;
+      this.out = undefined;
+      this.failedAt = Date.now();
+      this.log?.error({ path: this.path, error: err.message, lost: this.lost }, 'audit file cannot be written: records are lost until it can');
+    });
+    return out;
+  }
+
   append(e: AuditEvent): void {
-    this.out.write(JSON.stringify(e) + '\n');
+    if (!this.out) {
+      if (Date.now() - this.failedAt < this.retryMs) {
+        this.lost++;
+        return;
+      }
+      this.out = this.open();
+    }
+    this.out.write(JSON.stringify(e) + '\n', this.written);
   }
+
+  healthy(): boolean {
+    return this.out !== undefined;
+  }
+
   close(): Promise<void> {
-    return new Promise((resolve) => this.out.end(() => resolve()));
+    const out = this.out;
+    this.out = undefined;
+    return out ? new Promise((resolve) => out.end(() => resolve())) : Promise.resolve();
   }
 }
 

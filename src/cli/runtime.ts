@@ -52,7 +52,7 @@ async function auditSink(config: Config, log: Logger): Promise<AuditSink> {
     case 'log':
       return new LogAuditSink(log);
     case 'file':
-      return new FileAuditSink(config.audit.path!);
+      return new FileAuditSink(config.audit.path!, log.child({ component: 'audit' }));
     case 'memory':
       return new MemoryAuditSink();
     case 'none':
@@ -104,6 +104,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
   const metrics: Metrics = new Metrics({
     upstreamHealth: (): Array<{ upstream: string; up: boolean }> => [...gateway.pools.values()].map((p) => ({ upstream: p.name, up: p.healthy })),
     auditStats: () => {
+      if (audit instanceof FileAuditSink) return { queued: 0, healthy: audit.healthy(), lost: audit.lost };
       if (!durable) return undefined;
       const st = durable.stats();
       return { queued: st.queued, healthy: st.healthy, lost: st.lost.overflow + st.lost.write + st.lost.invalid + st.lost.closed };
@@ -186,7 +187,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     config,
     metrics,
     setSessionCount: (fn) => (sessionCount = fn),
-    auditHealthy: () => durable?.stats().healthy ?? true,
+    auditHealthy: () => (audit instanceof FileAuditSink ? audit.healthy() : (durable?.stats().healthy ?? true)),
     onShutdown: (fn) => hooks.push(fn),
   };
 }
