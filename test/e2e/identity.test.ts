@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import Provider from 'oidc-provider';
 import { exportJWK, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
-import { ECHO_HEADERS, freePort, post, startGateway, startHttpFixture, stopAll, tempDir, textOf, type Gateway } from './helpers.js';
+import { ECHO_HEADERS, freePort, post, startGateway, startHttpFixture, stopAll, tempDir, textOf, waitFor, type Gateway } from './helpers.js';
 
 const RESOURCE = 'http://127.0.0.1/mcp';
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -230,7 +230,8 @@ describe('OAuth resource server (RFC 9728, RFC 8707) against oidc-provider', () 
     const r = await call(sid, wide, 'echo__headers');
     expect(r.status).toBe(403);
     expect(r.json?.error?.data?.reason).toBe('scope_escalation');
-    expect(gw.audit().some((a) => a.reason === 'scope_escalation')).toBe(true);
+    // The file sink writes after the answer has left: wait for the line rather than race it.
+    await waitFor(() => gw.audit().some((a) => a.reason === 'scope_escalation'), 5_000, 'the scope_escalation record');
   });
 
   it('insufficient scope for the tool\'s tier: 403 insufficient_scope naming the scope (step-up)', async () => {
@@ -246,7 +247,7 @@ describe('OAuth resource server (RFC 9728, RFC 8707) against oidc-provider', () 
     const sid = await session(t);
     const r = await call(sid, t, 'echo__admin_reset', {}, 99);
     expect(r.json?.error).toMatchObject({ code: -32001, data: { reason: 'denied', rule: 'default-deny' } });
-    expect(gw.audit().some((a) => a.requestId === 99 && a.outcome === 'denied' && a.rule === 'default-deny')).toBe(true);
+    await waitFor(() => gw.audit().some((a) => a.requestId === 99 && a.outcome === 'denied' && a.rule === 'default-deny'), 5_000, 'the denial record');
   });
 
   it('JWKS endpoint down or slow: verification fails closed with 503, no hang', async () => {
