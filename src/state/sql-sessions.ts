@@ -25,11 +25,18 @@ const SWEEP_EVERY = 1000;
  */
 const PARSED_MAX = 512;
 
+/** A session's row as this process last read or wrote it. */
+interface Row {
+  readonly version: number;
+  readonly expires: number;
+  readonly state: SessionState;
+}
+
 export class SqlSessionStore implements SessionStore {
   readonly kind: 'sqlite' | 'postgres';
   private ready: Promise<SqlDb> | undefined;
   private writes = 0;
-  private readonly parsed = new Map<string, { version: number; state: SessionState }>();
+  private readonly parsed = new Map<string, Row>();
 
   /** The database is opened and its table created on first use; a failed open is retried by the next call. */
   constructor(
@@ -53,33 +60,36 @@ export class SqlSessionStore implements SessionStore {
     return this.ready;
   }
 
-  private async read(key: string): Promise<{ version: number; state: SessionState }> {
+  private async read(key: string): Promise<Row> {
     const db = await this.open();
     const rows = await db.query<{ version: number | string; state: string; expires_at: number | string }>('SELECT version, state, expires_at FROM flow_sessions WHERE key = $1', [key]);
     const row = rows[0];
-    if (!row) return { version: 0, state: parseState(null) };
+    if (!row) return { version: 0, expires: 0, state: parseState(null) };
     const version = Number(row.version);
+    const expires = Number(row.expires_at);
     // An expired row keeps its version (the next write replaces it by compare-and-set) but reads as new.
-    if (Number(row.expires_at) <= Date.now()) return { version, state: parseState(null) };
+    if (expires <= Date.now()) return { version, expires, state: parseState(null) };
     const known = this.parsed.get(key);
-    if (known?.version === version) {
+    // The expiry too must match: the sweep deletes rows, so a session recreated by another process can
+    // climb back to a version this one kept; it cannot also have been written in the same millisecond.
+    if (known?.version === version && known.expires === expires) {
       // Taken, not shared: update() changes the state in place, and a concurrent step of the same
       // session must not see that before it is written, so it parses its own copy meanwhile.
       this.parsed.delete(key);
-      return { version, state: known.state };
+      return known;
     }
-    return { version, state: parseState(row.state) };
+    return { version, expires, state: parseState(row.state) };
   }
 
-  /** Keep a state that is what the row holds at `version` (read unchanged, or just written). */
-  private keep(key: string, version: number, state: SessionState): void {
+  /** Keep a state that is what the row holds (read unchanged, or just written). */
+  private keep(key: string, row: Row): void {
     this.parsed.delete(key); // re-inserted last: the Map's order is then least recently used first
-    this.parsed.set(key, { version, state });
+    this.parsed.set(key, row);
     if (this.parsed.size > PARSED_MAX) this.parsed.delete(this.parsed.keys().next().value!);
   }
 
-  /** Compare-and-set: true when this write won. */
-  private async write(key: string, version: number, state: SessionState, ttlMs: number): Promise<boolean> {
+  /** Compare-and-set: the expiry written when this write won, else undefined. */
+  private async write(key: string, version: number, state: SessionState, ttlMs: number): Promise<number | undefined> {
     const db = await this.open();
     const text = JSON.stringify(state);
     const expires = Date.now() + ttlMs;
@@ -88,21 +98,22 @@ export class SqlSessionStore implements SessionStore {
         ? await db.query('INSERT INTO flow_sessions (key, version, state, expires_at) VALUES ($1, 1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key', [key, text, expires])
         : await db.query('UPDATE flow_sessions SET version = version + 1, state = $3, expires_at = $4 WHERE key = $1 AND version = $2 RETURNING key', [key, version, text, expires]);
     if (++this.writes % SWEEP_EVERY === 0) await db.query('DELETE FROM flow_sessions WHERE expires_at < $1', [Date.now()]);
-    return rows.length > 0;
+    return rows.length > 0 ? expires : undefined;
   }
 
   private async update<T>(key: string, ttlMs: number, step: (s: SessionState) => { write: boolean; out: T }): Promise<T> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const { version, state } = await this.read(key);
-      const { write, out } = step(state);
+      const row = await this.read(key);
+      const { write, out } = step(row.state);
       // A step that writes nothing has left the state as it was read (applyReserve refuses without
       // touching it; one that takes no counter changes nothing). A lost compare-and-set keeps nothing.
       if (!write) {
-        this.keep(key, version, state);
+        this.keep(key, row);
         return out;
       }
-      if (await this.write(key, version, state, ttlMs)) {
-        this.keep(key, version + 1, state);
+      const expires = await this.write(key, row.version, row.state, ttlMs);
+      if (expires !== undefined) {
+        this.keep(key, { version: row.version + 1, expires, state: row.state });
         return out;
       }
     }

@@ -164,7 +164,7 @@ describe.skipIf(!REDIS_URL)('redis', () => {
 // The SQL store keeps parsed states between a session's steps; the row's version decides whether the
 // kept copy is current. Two stores on one database stand for two processes (or replicas): each must
 // see the other's writes, and neither may lose a count or a label to a stale copy.
-function sharedDatabase(name: string, make: () => Promise<SessionStore>, cleanup: () => Promise<void>) {
+function sharedDatabase(name: string, make: () => Promise<SessionStore>, deleteRow: (key: string) => Promise<void>, cleanup: () => Promise<void>) {
   describe(`session store: ${name}, two processes on one database`, () => {
     const stores: SessionStore[] = [];
     afterAll(async () => {
@@ -191,15 +191,45 @@ function sharedDatabase(name: string, make: () => Promise<SessionStore>, cleanup
       expect(results.filter((r) => r.ok)).toHaveLength(7);
       expect((await a.load(k2)).counts.cap!.n).toBe(7);
     });
+
+    it('a session deleted by the sweep and made again elsewhere is not mistaken for the kept one', async () => {
+      const [a, b] = stores as [SessionStore, SessionStore];
+      const k = uniqueName('swept');
+      await a.record(k, { entry: { ...call('old-read'), labels: ['secret'] }, seen: [] }, TTL); // a keeps version 1, with the label
+      await deleteRow(k); // what the expiry sweep does
+      await sleep(20);
+      await b.record(k, { entry: call('new-read'), seen: [] }, TTL); // a new session at version 1, without it
+      const fenced = { ...reservation('egress', [{ rule: 'n' }]), guards: [{ rule: 'fence', after: ['secret'] }] };
+      expect(await a.reserve(k, fenced, TTL)).toEqual({ ok: true });
+    });
   });
 }
 
 const shared = tempSqlite();
-sharedDatabase('sqlite', async () => new SqlSessionStore(async () => openSqlite(shared.path), 'sqlite'), async () => shared.cleanup());
+sharedDatabase(
+  'sqlite',
+  async () => new SqlSessionStore(async () => openSqlite(shared.path), 'sqlite'),
+  async (key) => {
+    const db = openSqlite(shared.path);
+    await db.query('DELETE FROM flow_sessions WHERE key = $1', [key]);
+    await db.close();
+  },
+  async () => shared.cleanup(),
+);
 
 describe.skipIf(!POSTGRES_URL)('postgres, shared', () => {
   const schema = uniqueName('pc_shared');
-  sharedDatabase('postgres', async () => new SqlSessionStore(() => openSql({ path: ':memory:', postgres: { url: POSTGRES_URL!, schema } }), 'postgres'), async () => {
-    if (POSTGRES_URL) await dropPostgresSchema(schema);
-  });
+  const open = () => openSql({ path: ':memory:', postgres: { url: POSTGRES_URL!, schema } });
+  sharedDatabase(
+    'postgres',
+    async () => new SqlSessionStore(open, 'postgres'),
+    async (key) => {
+      const db = await open();
+      await db.query('DELETE FROM flow_sessions WHERE key = $1', [key]);
+      await db.close();
+    },
+    async () => {
+      if (POSTGRES_URL) await dropPostgresSchema(schema);
+    },
+  );
 });
