@@ -20,10 +20,32 @@ export class MemoryAuditSink implements AuditSink {
   async close(): Promise<void> {}
 }
 
-export class LogAuditSink implements AuditSink {
-  constructor(private readonly log: Logger) {}
+/** A plain sink that knows when its output fails: /readyz and the lost-records metric read it. */
+export interface PlainSinkHealth {
+  healthy(): boolean;
+  readonly lost: number;
+}
+
+export function reportsHealth(sink: AuditSink): sink is AuditSink & PlainSinkHealth {
+  return typeof (sink as Partial<PlainSinkHealth>).healthy === 'function';
+}
+
+/** One line per message on stderr (through the logger). Records after stderr has failed are counted as lost. */
+export class LogAuditSink implements AuditSink, PlainSinkHealth {
+  lost = 0;
+  constructor(
+    private readonly log: Logger,
+    private readonly writable: () => boolean = () => true,
+  ) {}
   append(e: AuditEvent): void {
+    if (!this.writable()) {
+      this.lost++;
+      return;
+    }
     this.log.info({ audit: e }, 'audit');
+  }
+  healthy(): boolean {
+    return this.writable();
   }
   async close(): Promise<void> {}
 }
@@ -33,7 +55,7 @@ export class LogAuditSink implements AuditSink {
  * mount) must not end the gateway: records are counted as lost, the failure is logged once, the file is
  * reopened on the first record after `retryMs`, and `healthy()` (the admin /readyz) says so meanwhile.
  */
-export class FileAuditSink implements AuditSink {
+export class FileAuditSink implements AuditSink, PlainSinkHealth {
   private out: WriteStream | undefined;
   private failedAt = 0;
   /** Records that never reached the file: failed writes, and those that arrived while it was closed. */

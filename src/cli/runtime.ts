@@ -7,8 +7,8 @@ import { watch } from 'node:fs';
 import { formatProblems, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Gateway } from '../gateway.js';
-import { createLogger, type Logger } from '../telemetry/log.js';
-import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT, trailOptions } from '../audit/sinks.js';
+import { createLogger, stderrWritable, type Logger } from '../telemetry/log.js';
+import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT, reportsHealth, trailOptions } from '../audit/sinks.js';
 import type { AuditSink } from '../pipeline/types.js';
 import { Authenticator } from '../identity/authenticator.js';
 import { openAuditTrail } from '../audit/trail.js';
@@ -50,7 +50,7 @@ async function auditSink(config: Config, log: Logger): Promise<AuditSink> {
       return sink;
     }
     case 'log':
-      return new LogAuditSink(log);
+      return new LogAuditSink(log, stderrWritable);
     case 'file':
       return new FileAuditSink(config.audit.path!, log.child({ component: 'audit' }));
     case 'memory':
@@ -104,7 +104,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
   const metrics: Metrics = new Metrics({
     upstreamHealth: (): Array<{ upstream: string; up: boolean }> => [...gateway.pools.values()].map((p) => ({ upstream: p.name, up: p.healthy })),
     auditStats: () => {
-      if (audit instanceof FileAuditSink) return { queued: 0, healthy: audit.healthy(), lost: audit.lost };
+      if (reportsHealth(audit)) return { queued: 0, healthy: audit.healthy(), lost: audit.lost };
       if (!durable) return undefined;
       const st = durable.stats();
       return { queued: st.queued, healthy: st.healthy, lost: st.lost.overflow + st.lost.write + st.lost.invalid + st.lost.closed };
@@ -187,7 +187,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     config,
     metrics,
     setSessionCount: (fn) => (sessionCount = fn),
-    auditHealthy: () => (audit instanceof FileAuditSink ? audit.healthy() : (durable?.stats().healthy ?? true)),
+    auditHealthy: () => (reportsHealth(audit) ? audit.healthy() : (durable?.stats().healthy ?? true)),
     onShutdown: (fn) => hooks.push(fn),
   };
 }

@@ -13,9 +13,16 @@ export const REDACT_PATHS = [
 
 export type { Logger };
 
+// Whether stderr still takes our lines. Once a write fails (its reader has gone: EPIPE), pino turns
+// every later write into a no-op without a word, so this flag is the only trace of it: the `log` audit
+// sink reports itself unhealthy from it and counts what it could not write.
+let stderrBroken = false;
+export const stderrWritable = (): boolean => !stderrBroken;
+
 export function createLogger(level: string): Logger {
-  return pino(
-    { level, base: { svc: 'portcullis' }, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ fd: 2, sync: false }),
-  );
+  const destination = pino.destination({ fd: 2, sync: false });
+  destination.on('error', () => {
+    stderrBroken = true;
+  });
+  return pino({ level, base: { svc: 'portcullis' }, redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

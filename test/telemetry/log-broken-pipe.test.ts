@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const LOG_MODULE = fileURLToPath(new URL('../../dist/telemetry/log.js', import.meta.url));
+const SINKS_MODULE = fileURLToPath(new URL('../../dist/audit/sinks.js', import.meta.url));
 
 // The child logs two lines once its stderr has been closed, then exits at once: the first line is an
 // async write in flight, the second waits in the buffer that the exit hook flushes synchronously.
@@ -32,5 +33,46 @@ describe('logging to a stderr whose reader has gone', () => {
     const result = await exited;
     clearTimeout(hung);
     expect(result).toEqual({ code: 0, signal: null });
+  }, 20_000);
+
+  // The `log` audit sink writes through the same stderr. Before, its records vanished without a trace
+  // once the reader had gone (pino makes every later write a no-op); now the sink says it is unhealthy
+  // (/readyz) and counts them.
+  it('the log audit sink reports itself unhealthy and counts the records it could not write', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
+const { createLogger, stderrWritable } = await import(process.argv[1]);
+const { LogAuditSink } = await import(process.argv[2]);
+const sink = new LogAuditSink(createLogger('info'), stderrWritable);
+const event = (id) => ({ id, kind: 'request', outcome: 'allowed' });
+process.stdin.once('data', async () => {
+  sink.append(event('a')); // the write that finds the pipe closed
+  await new Promise((r) => setTimeout(r, 300));
+  sink.append(event('b'));
+  sink.append(event('c'));
+  process.stdout.write(JSON.stringify({ healthy: sink.healthy(), lost: sink.lost }) + '\\n', () => process.exit(0));
+});
+process.stdout.write('ready\\n');
+`,
+        LOG_MODULE,
+        SINKS_MODULE,
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.on('data', (d: string) => (out += d));
+    child.stderr.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    child.stdin.write('go\n');
+    const hung = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await new Promise((resolve) => child.on('exit', resolve));
+    clearTimeout(hung);
+    expect(JSON.parse(out.trim())).toEqual({ healthy: false, lost: 2 });
   }, 20_000);
 });
