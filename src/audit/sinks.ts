@@ -20,18 +20,8 @@ export class MemoryAuditSink implements AuditSink {
   async close(): Promise<void> {}
 }
 
-/** A plain sink that knows when its output fails: /readyz and the lost-records metric read it. */
-export interface PlainSinkHealth {
-  healthy(): boolean;
-  readonly lost: number;
-}
-
-export function reportsHealth(sink: AuditSink): sink is AuditSink & PlainSinkHealth {
-  return typeof (sink as Partial<PlainSinkHealth>).healthy === 'function';
-}
-
 /** One line per message on stderr (through the logger). Records after stderr has failed are counted as lost. */
-export class LogAuditSink implements AuditSink, PlainSinkHealth {
+export class LogAuditSink implements AuditSink {
   lost = 0;
   constructor(
     private readonly log: Logger,
@@ -52,10 +42,11 @@ export class LogAuditSink implements AuditSink, PlainSinkHealth {
 
 /**
  * Plain JSON lines appended to a file. A file that cannot be written (disk full, a read-only or vanished
- * mount) must not end the gateway: records are counted as lost, the failure is logged once, the file is
- * reopened on the first record after `retryMs`, and `healthy()` (the admin /readyz) says so meanwhile.
+ * mount) must not end the gateway: records are counted as lost, each failure is logged (at most once per
+ * `retryMs`), the file is reopened on the first record after `retryMs`, and `healthy()` (the admin
+ * /readyz) says so meanwhile.
  */
-export class FileAuditSink implements AuditSink, PlainSinkHealth {
+export class FileAuditSink implements AuditSink {
   private out: WriteStream | undefined;
   private failedAt = 0;
   /** Records that never reached the file: failed writes, and those that arrived while it was closed. */

@@ -8,7 +8,7 @@ import { formatProblems, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { Gateway } from '../gateway.js';
 import { createLogger, stderrWritable, type Logger } from '../telemetry/log.js';
-import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT, reportsHealth, trailOptions } from '../audit/sinks.js';
+import { FileAuditSink, LogAuditSink, MemoryAuditSink, NO_AUDIT, trailOptions } from '../audit/sinks.js';
 import type { AuditSink } from '../pipeline/types.js';
 import { Authenticator } from '../identity/authenticator.js';
 import { openAuditTrail } from '../audit/trail.js';
@@ -101,14 +101,17 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
   }
   let sessionCount = () => 0;
   const durable = isDurable(audit) ? audit : undefined;
+  // What the audit sink says of itself, for /readyz and the audit metrics: the trail's queue and health,
+  // or whether a plain sink's output still takes records.
+  const auditStatus = (): { queued: number; healthy: boolean; lost: number } | undefined => {
+    if (audit instanceof FileAuditSink || audit instanceof LogAuditSink) return { queued: 0, healthy: audit.healthy(), lost: audit.lost };
+    if (!durable) return undefined;
+    const st = durable.stats();
+    return { queued: st.queued, healthy: st.healthy, lost: st.lost.overflow + st.lost.write + st.lost.invalid + st.lost.closed };
+  };
   const metrics: Metrics = new Metrics({
     upstreamHealth: (): Array<{ upstream: string; up: boolean }> => [...gateway.pools.values()].map((p) => ({ upstream: p.name, up: p.healthy })),
-    auditStats: () => {
-      if (reportsHealth(audit)) return { queued: 0, healthy: audit.healthy(), lost: audit.lost };
-      if (!durable) return undefined;
-      const st = durable.stats();
-      return { queued: st.queued, healthy: st.healthy, lost: st.lost.overflow + st.lost.write + st.lost.invalid + st.lost.closed };
-    },
+    auditStats: auditStatus,
     sessions: () => sessionCount(),
   });
   // The pin guard is opened before the gateway exists; its callbacks reach the gateway through this.
@@ -187,7 +190,7 @@ export async function boot(file: string, override?: (c: Config) => Config): Prom
     config,
     metrics,
     setSessionCount: (fn) => (sessionCount = fn),
-    auditHealthy: () => (reportsHealth(audit) ? audit.healthy() : (durable?.stats().healthy ?? true)),
+    auditHealthy: () => auditStatus()?.healthy ?? true,
     onShutdown: (fn) => hooks.push(fn),
   };
 }

@@ -49,7 +49,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'portcullis_audit_lost_records',
-      help: 'Audit records that could not be written (async mode); any increase deserves an alert',
+      help: 'Audit records that could not be written (a trail in async mode, or a plain file or log sink whose output failed); any increase deserves an alert',
       registers: [this.registry],
       collect() {
         this.set(sources.auditStats()?.lost ?? 0);
