@@ -18,10 +18,11 @@ CREATE INDEX IF NOT EXISTS flow_sessions_expiry ON flow_sessions (expires_at)`;
 const MAX_ATTEMPTS = 20;
 const SWEEP_EVERY = 1000;
 /**
- * Parsed states kept per process, by row version. A session's state is a JSON document of up to 64
- * history lines: parsing it costs tens of µs, twice per call (the way in and the way back), more than
- * the row reads themselves. The row is still read every time and its version decides whether the kept
- * copy is current, so a write by another process or replica is never missed.
+ * Parsed states kept per process (at most this many sessions), by row version and expiry. A session's
+ * state is a JSON document of up to 64 history lines: parsing it costs tens of µs, twice per call (the
+ * way in and the way back), more than the row reads themselves. The row is still read every time and
+ * its version and expiry decide whether the kept copy is current (see read()), so a write by another
+ * process or replica is never missed.
  */
 const PARSED_MAX = 512;
 
